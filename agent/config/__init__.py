@@ -1,0 +1,1 @@
+"""Settings: paths, typed schema, loading, validation and the IT policy overlay."""

@@ -1,0 +1,1 @@
+"""The durable outbox and the retrying dispatcher: no change is ever lost."""

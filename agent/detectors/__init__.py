@@ -1,0 +1,1 @@
+"""Signal sources (idle, lock, sleep, call, meeting, location) chosen at run time."""

@@ -1,0 +1,1 @@
+"""OS calls for windows."""
