@@ -1,0 +1,579 @@
+"""The composition root: builds the agent's parts, wires them, and runs the loop.
+
+One asyncio loop runs everything. Detectors push observations into the engine; after
+each push (or at the engine's next wake-up) the loop evaluates the engine and hands
+any change to the dispatcher, which writes it to the outbox before sending. With
+nothing happening the loop sleeps: no ticking.
+
+Threading: every method of :class:`AgentService` runs on its loop. The tray app runs
+the service on a worker thread and reaches it with ``asyncio.run_coroutine_threadsafe``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from agent import __version__
+from agent.config.paths import Paths
+from agent.config.schema import Config
+from agent.core.clock import Clock, SystemClock
+from agent.core.engine import Engine, EngineSettings, SavedState
+from agent.core.model import Location, PresenceChange, Status
+from agent.core.signals import (
+    LocationObserved,
+    LockObserved,
+    MeetingsObserved,
+    Observation,
+    SleepObserved,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from agent.backends.base import Backend
+    from agent.config.loader import LoadedConfig
+    from agent.delivery.dispatcher import Dispatcher
+    from agent.detectors.base import Detector
+    from agent.ipc import IpcServer
+    from agent.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+
+Snapshot = dict[str, Any]
+Request = dict[str, Any]
+
+#: How long the agent waits for queued changes to go out before the machine sleeps.
+SLEEP_FLUSH_SECONDS = 3.0
+
+
+class BadRequest(Exception):
+    """A command with bad input (exit code 2 on the command line)."""
+
+
+class AgentService:
+    """The running agent, headless or under the tray."""
+
+    def __init__(
+        self,
+        paths: Paths,
+        clock: Clock | None = None,
+        detectors: list[Detector] | None = None,
+    ) -> None:
+        self.paths = paths
+        self.clock: Clock = clock or SystemClock()
+        self._given_detectors = detectors
+        self._detectors: list[Detector] = []
+        self._detector_notes: list[str] = []
+        self._subscribers: list[Callable[[Snapshot], None]] = []
+        self._wake = asyncio.Event()
+        self._config_problems: list[str] = []
+        self._loaded: LoadedConfig | None = None
+        self._saved_json: dict[str, Any] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._engine: Engine | None = None
+        self._dispatcher: Dispatcher | None = None
+        self._backends: list[Backend] = []
+        self._http: httpx.AsyncClient | None = None
+        self._secrets: SecretStore | None = None
+        self._ipc: IpcServer | None = None
+        self._stop: asyncio.Event | None = None
+
+    # -- life cycle ---------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        return self._loaded.config if self._loaded else Config()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("the agent is not running")
+        return self._engine
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set; everything started here is stopped here."""
+        self._stop = stop
+        self._loaded = self._load_config(initial=True)
+        config = self.config
+        self._engine = Engine(EngineSettings.from_config(config), self.clock, self._read_saved())
+        await self._start_delivery(config)
+        await self._adopt_remote_status()
+        from agent import ipc
+
+        self._ipc = await ipc.serve(self.paths.socket_path, self.handle)
+        await self._start_detectors(config)
+        log.info("agent %s started (pid %d)", __version__, os.getpid())
+        try:
+            await self._loop_until(stop)
+        finally:
+            await self._shutdown()
+
+    async def _loop_until(self, stop: asyncio.Event) -> None:
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                self._step()
+                waker = asyncio.ensure_future(self._wake.wait())
+                timeout = self._seconds_to_next_wakeup()
+                await asyncio.wait({stopper, waker}, timeout=timeout, return_when="FIRST_COMPLETED")
+                waker.cancel()
+                self._wake.clear()
+        finally:
+            stopper.cancel()
+
+    def _seconds_to_next_wakeup(self) -> float | None:
+        wake = self.engine.next_wakeup()
+        if wake is None:
+            return None
+        # A little past the instant, so the engine sees the boundary as crossed.
+        return max(0.0, (wake - self.clock.now()).total_seconds()) + 0.005
+
+    async def _shutdown(self) -> None:
+        for detector in self._detectors:
+            with contextlib.suppress(Exception):
+                await detector.stop()
+        if self._ipc is not None:
+            self._ipc.close()
+        if self._dispatcher is not None:
+            with contextlib.suppress(Exception):
+                await self._dispatcher.flush(timeout=2.0)
+            await self._dispatcher.stop()
+        for backend in self._backends:
+            with contextlib.suppress(Exception):
+                await backend.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+        for task in list(self._tasks):
+            task.cancel()
+        self._persist_saved_state()
+        log.info("agent stopped")
+
+    # -- configuration -----------------------------------------------------------
+
+    def _load_config(self, initial: bool) -> LoadedConfig | None:
+        """The new configuration, or the last good one (``None`` at start: defaults)."""
+        from agent.config.loader import ConfigError, load_config
+
+        try:
+            loaded = load_config(self.paths)
+        except ConfigError as error:
+            self._config_problems = list(error.problems)
+            for problem in error.problems:
+                log.error("config: %s", problem)
+            if initial:
+                log.error("config: starting on the built-in defaults until the file is fixed")
+            else:
+                log.error("config: keeping the last good configuration")
+            return self._loaded
+        self._config_problems = []
+        return loaded
+
+    async def reload(self) -> list[str]:
+        """Re-read the config; on error keep the last good one and return the problems."""
+        loaded = self._load_config(initial=False)
+        if self._config_problems or loaded is None:
+            return list(self._config_problems)
+        self._loaded = loaded
+        config = loaded.config
+        self.engine.reconfigure(EngineSettings.from_config(config))
+        for backend in self._backends:
+            with contextlib.suppress(Exception):
+                await backend.aclose()
+        self._backends = self._create_backends(config)
+        if self._dispatcher is not None:
+            self._dispatcher.replace_backends(self._backends)
+        for detector in self._detectors:
+            reconfigure = getattr(detector, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(config)
+        log.info("configuration reloaded")
+        self._wake.set()
+        return []
+
+    def request_reload(self) -> None:
+        """Reload soon (from a signal handler, which cannot await)."""
+        self._spawn(self._reload_and_forget())
+
+    async def _reload_and_forget(self) -> None:
+        await self.reload()
+
+    # -- parts ---------------------------------------------------------------------
+
+    async def _start_delivery(self, config: Config) -> None:
+        import httpx
+
+        from agent.delivery.dispatcher import Dispatcher
+        from agent.delivery.outbox import Outbox
+        from agent.secrets import SecretStore
+
+        self._secrets = SecretStore()
+        proxy = config.general.proxy_url or None
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), proxy=proxy, verify=True)
+        self._backends = self._create_backends(config)
+        self.paths.data_dir.mkdir(parents=True, exist_ok=True)
+        outbox = Outbox(self.paths.outbox_file, max_per_backend=config.delivery.max_queue)
+        self._dispatcher = Dispatcher(
+            outbox, self._backends, self.clock, config.delivery, lambda: self.engine.current
+        )
+        await self._dispatcher.start()
+
+    def _create_backends(self, config: Config) -> list[Backend]:
+        from agent.backends.registry import BackendContext, create_backend
+
+        assert self._http is not None and self._secrets is not None
+        context = BackendContext(
+            user=config.user,
+            secrets=self._secrets,
+            http=self._http,
+            paths=self.paths,
+            clock=self.clock,
+        )
+        backends: list[Backend] = []
+        for entry in config.backends:
+            if not entry.enabled:
+                continue
+            try:
+                backends.append(create_backend(entry, context))
+            except Exception as error:  # a broken backend must not stop the others
+                log.error("backend %s: %s", entry.name, error)
+        return backends
+
+    async def _adopt_remote_status(self) -> None:
+        """Adopt a status set elsewhere (e.g. a desk phone) when there is no newer manual one."""
+        if self.engine.saved_state().has_override:
+            return
+        for backend in self._backends:
+            fetch = getattr(backend, "fetch_remote_status", None)
+            if fetch is None:
+                continue
+            try:
+                remote = await asyncio.wait_for(fetch(), timeout=3.0)
+            except Exception as error:
+                log.warning(
+                    "backend %s: could not read the current status: %s", backend.name, error
+                )
+                continue
+            if remote is not None and remote.status not in (Status.AVAILABLE, Status.AWAY):
+                log.info("adopting %s set elsewhere (from %s)", remote.status, backend.name)
+                self.engine.set_manual(remote.status, remote.message, remote.until)
+                return
+
+    async def _start_detectors(self, config: Config) -> None:
+        detectors = (
+            self._given_detectors
+            if self._given_detectors is not None
+            else self._create_detectors(config)
+        )
+        for detector in detectors:
+            try:
+                await detector.start(self._observe)
+                self._detectors.append(detector)
+            except Exception as error:
+                note = f"{detector.signal}: could not start ({error})"
+                log.warning("detector %s", note)
+                self._detector_notes.append(note)
+
+    def _create_detectors(self, config: Config) -> list[Detector]:
+        import importlib
+
+        import httpx
+
+        assert self._secrets is not None
+        factories: list[tuple[str, str, Callable[[Any], Detector]]] = [
+            ("idle", "agent.detectors.idle", lambda m: m.create_idle_detector(config)),
+            ("lock", "agent.detectors.lock", lambda m: m.create_lock_detector(config)),
+            ("sleep", "agent.detectors.sleep", lambda m: m.create_sleep_detector(config)),
+            ("call", "agent.detectors.call", lambda m: m.create_call_detector(config)),
+            (
+                "meeting",
+                "agent.detectors.meeting",
+                lambda m: m.create_meeting_detector(
+                    config, self.paths, self._secrets, lambda: httpx.AsyncClient(timeout=20.0)
+                ),
+            ),
+            ("location", "agent.detectors.location", lambda m: m.create_location_detector(config)),
+        ]
+        detectors: list[Detector] = []
+        for signal_name, module_name, build in factories:
+            try:
+                detectors.append(build(importlib.import_module(module_name)))
+            except Exception as error:
+                note = f"{signal_name}: unavailable ({error})"
+                log.warning("detector %s", note)
+                self._detector_notes.append(note)
+        return detectors
+
+    # -- the loop's work ---------------------------------------------------------
+
+    def _observe(self, observation: Observation) -> None:
+        """The sink every detector pushes into (on the loop)."""
+        engine = self.engine
+        engine.observe(observation)
+        if isinstance(observation, LockObserved):
+            for detector in self._detectors:
+                set_locked = getattr(detector, "set_locked", None)
+                if set_locked is not None:
+                    set_locked(bool(observation.locked))
+        elif isinstance(observation, MeetingsObserved) and self._dispatcher is not None:
+            from agent.backends.base import CalendarSync
+
+            self._dispatcher.submit_calendar(CalendarSync(observation.meetings))
+        elif isinstance(observation, LocationObserved) and self._dispatcher is not None:
+            self._dispatcher.network_changed()
+        elif isinstance(observation, SleepObserved):
+            self._step()
+            if observation.sleeping:
+                self._spawn(self._flush_before_sleep(observation))
+            elif self._dispatcher is not None:
+                self._dispatcher.network_changed()
+        self._wake.set()
+
+    async def _flush_before_sleep(self, observation: SleepObserved) -> None:
+        try:
+            if self._dispatcher is not None:
+                await self._dispatcher.flush(timeout=SLEEP_FLUSH_SECONDS)
+        finally:
+            if observation.ready is not None:
+                observation.ready()
+
+    def _spawn(self, coroutine: Any) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _step(self) -> None:
+        change = self.engine.evaluate()
+        if change is not None:
+            self._report(change)
+        self._persist_saved_state()
+        if change is not None:
+            self._notify()
+
+    def _report(self, change: PresenceChange) -> None:
+        state = change.state
+        log.info(
+            "status %s%s (%s)",
+            state.status.value,
+            f" until {state.until.isoformat()}" if state.until else "",
+            state.reason,
+        )
+        if self._dispatcher is not None:
+            self._dispatcher.submit(change)
+
+    def _notify(self) -> None:
+        if not self._subscribers:
+            return
+        snapshot = self.snapshot()
+        for callback in list(self._subscribers):
+            try:
+                callback(snapshot)
+            except Exception:
+                log.exception("a status subscriber failed")
+
+    def subscribe(self, callback: Callable[[Snapshot], None]) -> None:
+        """Call ``callback(snapshot)`` on the loop after every change."""
+        self._subscribers.append(callback)
+
+    # -- saved state (manual override, pause, pin) -------------------------------
+
+    def _read_saved(self) -> SavedState | None:
+        try:
+            data = json.loads(self.paths.state_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            log.warning(
+                "%s: unreadable, starting without a saved override (%s)",
+                self.paths.state_file,
+                error,
+            )
+            return None
+        self._saved_json = data if isinstance(data, dict) else None
+        return SavedState.from_json(data) if isinstance(data, dict) else None
+
+    def _persist_saved_state(self) -> None:
+        if self._engine is None:
+            return
+        data = self._engine.saved_state().to_json()
+        if data == self._saved_json:
+            return
+        path = self.paths.state_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)
+        self._saved_json = data
+
+    # -- commands ------------------------------------------------------------------
+
+    async def handle(self, request: Request) -> dict[str, Any]:
+        """The one entry point for commands, from the IPC socket and the tray alike."""
+        try:
+            reply = await self._dispatch(request)
+        except BadRequest as error:
+            return {"ok": False, "error": str(error), "code": 2}
+        except Exception as error:
+            log.exception("command %r failed", request.get("cmd"))
+            return {"ok": False, "error": str(error), "code": 1}
+        self._wake.set()
+        return {"ok": True, **reply}
+
+    async def _dispatch(self, request: Request) -> dict[str, Any]:
+        command = request.get("cmd")
+        engine = self.engine
+        if command == "status":
+            return {"snapshot": self.snapshot()}
+        if command == "set":
+            status = _parse_status(request.get("status"))
+            until = self._resolve_until(request.get("for"))
+            engine.set_manual(status, str(request.get("message") or ""), until)
+        elif command == "clear":
+            engine.clear_manual()
+        elif command == "pause":
+            engine.pause(self._resolve_until(request.get("for")))
+        elif command == "resume":
+            engine.resume()
+        elif command == "pin":
+            engine.pin_location(self._find_location(request.get("location")))
+        elif command == "reload":
+            problems = await self.reload()
+            if problems:
+                return {"problems": problems}
+        elif command == "test_backend":
+            return {"probe": await self._probe(str(request.get("name", "")))}
+        elif command == "activate":
+            pass  # subscribers (the tray) are told below and open their menu
+        else:
+            raise BadRequest(f"unknown command {command!r}")
+        self._step()
+        self._notify_activation(command == "activate")
+        return {"snapshot": self.snapshot()}
+
+    def _notify_activation(self, activate: bool) -> None:
+        if activate:
+            snapshot = {**self.snapshot(), "activate": True}
+            for callback in list(self._subscribers):
+                callback(snapshot)
+        else:
+            self._notify()
+
+    def _resolve_until(self, spec: object) -> datetime | None:
+        text = "" if spec is None else str(spec)
+        try:
+            return self.engine.resolve_until(text)
+        except ValueError as error:
+            raise BadRequest(str(error)) from None
+
+    def _find_location(self, location_id: object) -> Location | None:
+        if location_id in (None, "", "auto"):
+            return None
+        for entry in self.config.locations:
+            if entry.id == location_id:
+                return Location(entry.id, entry.type, entry.name or entry.id)
+        raise BadRequest(f"no location {location_id!r} in the configuration")
+
+    async def _probe(self, name: str) -> dict[str, str]:
+        for backend in self._backends:
+            if backend.name == name:
+                report = await backend.probe()
+                return {"status": report.status.value, "detail": report.detail, "fix": report.fix}
+        raise BadRequest(f"no enabled backend named {name!r}")
+
+    # -- what the CLI and the tray show ------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        engine = self.engine
+        state = engine.current
+        detail = engine.snapshot()
+        location = state.location
+        snapshot: Snapshot = {
+            "version": __version__,
+            "pid": os.getpid(),
+            "status": state.status.value,
+            "label": state.status.label,
+            "message": state.message,
+            "until": _iso(state.until),
+            "since": _iso(state.since),
+            "reason": state.reason,
+            "location": (
+                {"id": location.id, "type": location.type, "name": location.name}
+                if location is not None
+                else None
+            ),
+            **detail,
+            "backends": self._dispatcher.status() if self._dispatcher is not None else {},
+            "detection": self._detection(),
+            "config": {
+                "path": str(self.paths.config_file),
+                "problems": list(self._config_problems),
+            },
+        }
+        return snapshot
+
+    def _detection(self) -> dict[str, Any]:
+        sources: dict[str, str] = {}
+        notes = list(self._detector_notes)
+        degraded = bool(self._detector_notes)
+        for detector in self._detectors:
+            in_use = [r.source for r in detector.report() if r.in_use]
+            sources[detector.signal] = in_use[0] if in_use else "none"
+            notes.extend(r.detail for r in detector.report() if r.in_use and r.detail)
+            degraded = degraded or detector.degraded
+        return {"degraded": degraded, "sources": sources, "notes": notes}
+
+
+def _parse_status(value: object) -> Status:
+    try:
+        return Status(str(value))
+    except ValueError:
+        names = ", ".join(s.value for s in Status)
+        raise BadRequest(f"unknown status {value!r}; use one of {names}") from None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def run_headless(paths: Paths) -> int:
+    """``presence-agent run --headless``: run the service until SIGTERM/SIGINT."""
+    from agent.logs import setup_logging
+
+    setup_logging(paths, level="info")
+    if _already_running(paths):
+        log.error("another agent is already running (%s)", paths.socket_path)
+        print(f"presence-agent: another agent is already running ({paths.socket_path})")
+        return 1
+    return asyncio.run(_serve(paths))
+
+
+async def _serve(paths: Paths) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    service = AgentService(paths)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    with contextlib.suppress(NotImplementedError, AttributeError):
+        loop.add_signal_handler(signal.SIGHUP, service.request_reload)
+    await service.run(stop)
+    return 0
+
+
+def _already_running(paths: Paths) -> bool:
+    from agent import ipc
+
+    try:
+        ipc.request(paths.socket_path, {"cmd": "status"}, timeout=2.0)
+    except ipc.AgentNotRunning:
+        return False
+    except Exception:
+        return False
+    return True
