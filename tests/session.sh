@@ -7,11 +7,11 @@ if [ -z "${PA_IN_SESSION:-}" ]; then
   PA_TEST_HOME=$(mktemp -d /tmp/pa-test-home.XXXXXX)
   export PA_TEST_HOME
   trap 'rm -rf "$PA_TEST_HOME"' EXIT
+  mkdir -p -m 700 "$PA_TEST_HOME/run"
   # dbus-run-session sets DBUS_SESSION_BUS_ADDRESS, so no X client autolaunches a stray bus.
   HOME="$PA_TEST_HOME" XDG_RUNTIME_DIR="$PA_TEST_HOME/run" dbus-run-session -- "$0" "$@"
   exit $?
 fi
-mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state" XDG_CACHE_HOME="$HOME/.cache"
 printf 'presence-agent-tests' | gnome-keyring-daemon --foreground --unlock --components=secrets >"$HOME/keyring.log" 2>&1 &
 keyring_pid=$!
