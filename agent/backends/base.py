@@ -7,21 +7,21 @@ threads of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol
 
 from agent.core.model import PresenceChange
 from agent.core.signals import Meeting
 
 
-class DeliveryKind(str, Enum):
+class DeliveryKind(StrEnum):
     """State backends need only the latest state; event backends need every event."""
 
     STATE = "state"
     EVENT = "event"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """How the delivery layer must treat a reply: the one place failures are classified."""
 
     OK = "ok"
@@ -55,7 +55,7 @@ class Message:
     coalesce_group: str = "state"
 
 
-class ProbeStatus(str, Enum):
+class ProbeStatus(StrEnum):
     """What "Test connection" and ``doctor`` report."""
 
     REACHABLE = "reachable"

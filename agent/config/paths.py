@@ -64,7 +64,8 @@ class Paths:
             or platformdirs.user_data_dir(APP_NAME, appauthor=False)
         )
         log_dir = Path(
-            env.get("PRESENCE_AGENT_LOG_DIR") or platformdirs.user_log_dir(APP_NAME, appauthor=False)
+            env.get("PRESENCE_AGENT_LOG_DIR")
+            or platformdirs.user_log_dir(APP_NAME, appauthor=False)
         )
         runtime = env.get("PRESENCE_AGENT_RUNTIME_DIR")
         if not runtime:

@@ -75,15 +75,6 @@ class CallSettings:
 
 
 @dataclass(frozen=True)
-class LocationMatcher:
-    bssid: tuple[str, ...] = ()
-    gateway_mac: tuple[str, ...] = ()
-    subnet: tuple[str, ...] = ()
-    dns_suffix: tuple[str, ...] = ()
-    ssid: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class LocationEntry:
     """One ``[[locations]]`` entry; the matchers are its own keys."""
 

@@ -5,15 +5,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from agent.core.model import Location
 
 
 @dataclass(frozen=True)
+class Attendee:
+    email: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class Meeting:
-    """A calendar meeting the user attends."""
+    """A calendar meeting the user attends (declined, free and all-day ones are never here).
+
+    ``cancelled`` meetings are kept so that event backends (essentry) can delete them;
+    the engine ignores them.
+    """
 
     uid: str
     title: str
@@ -22,6 +33,11 @@ class Meeting:
     join_url: str | None = None
     location: str = ""
     recurrence_id: str | None = None
+    description: str = ""
+    organizer: Attendee | None = None
+    attendees: tuple[Attendee, ...] = ()
+    cancelled: bool = False
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,9 +83,14 @@ class LocationObserved:
 
 @dataclass(frozen=True)
 class SleepObserved:
-    """The machine is about to sleep (``True``) or has resumed (``False``)."""
+    """The machine is about to sleep (``True``) or has resumed (``False``).
+
+    ``ready`` (when given) is called once the agent has sent what it must before
+    sleeping, so the detector can release its delay inhibitor early.
+    """
 
     sleeping: bool
+    ready: Callable[[], None] | None = field(default=None, compare=False)
 
 
 Observation = (

@@ -1,0 +1,28 @@
+"""Shared fixtures: every test gets its own agent paths, never the real home."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.config.paths import Paths
+
+
+@pytest.fixture
+def agent_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Paths]:
+    """A private set of agent paths, also exported to subprocesses through the environment."""
+    paths = Paths(
+        config_file=tmp_path / "config.toml",
+        data_dir=tmp_path / "data",
+        log_dir=tmp_path / "logs",
+        runtime_dir=tmp_path / "run",
+        policy_file=tmp_path / "policy.toml",
+    )
+    monkeypatch.setenv("PRESENCE_AGENT_CONFIG", str(paths.config_file))
+    monkeypatch.setenv("PRESENCE_AGENT_DATA_DIR", str(paths.data_dir))
+    monkeypatch.setenv("PRESENCE_AGENT_LOG_DIR", str(paths.log_dir))
+    monkeypatch.setenv("PRESENCE_AGENT_RUNTIME_DIR", str(paths.runtime_dir))
+    monkeypatch.setenv("PRESENCE_AGENT_POLICY_FILE", str(paths.policy_file))
+    yield paths
