@@ -1,0 +1,141 @@
+"""Choosing a signal's source at run time, and falling back when it breaks.
+
+Each signal has candidates in order of preference. The first whose ``open`` works is
+used; when it breaks later (bus gone, X server gone) the detector calls ``broke`` and
+asks for the next one, without restarting the agent. Every decision is kept so that
+``doctor`` can say which source is in use and why the others are not.
+
+Threading: use from the agent's asyncio loop only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from agent.detectors.base import SourceReport
+
+S = TypeVar("S")
+
+NO_SOURCE = "none"
+RETRY_AFTER = 60.0
+"""Seconds between re-probes while no source works (the only polling in that state)."""
+
+
+class SourceBroken(Exception):
+    """A source that was working stopped (its bus, display or service went away)."""
+
+
+@dataclass(frozen=True)
+class Candidate(Generic[S]):
+    """One way to read a signal: ``open`` probes and returns a ready source or raises.
+
+    ``fallback`` marks a last resort (coarse or privacy-costly): using it counts as degraded.
+    """
+
+    name: str
+    open: Callable[[], Awaitable[S]]
+    fallback: bool = False
+
+
+class SourceSelector(Generic[S]):
+    """Walks a signal's candidates in order and remembers why each one was or wasn't used."""
+
+    def __init__(self, signal: str, candidates: Sequence[Candidate[S]]) -> None:
+        self.signal = signal
+        self._candidates = list(candidates)
+        self._notes: dict[str, str] = {}
+        self._index = -1
+        self._in_use: str | None = None
+        self._broken = False
+
+    async def next_source(self) -> tuple[str, S] | None:
+        """Open the first working candidate after the current one; ``None`` when none works."""
+        self._in_use = None
+        while self._index + 1 < len(self._candidates):
+            self._index += 1
+            candidate = self._candidates[self._index]
+            try:
+                source = await candidate.open()
+            except Exception as exc:  # any probe failure just means "not here"
+                self._notes[candidate.name] = f"not available: {_describe(exc)}"
+                continue
+            self._in_use = candidate.name
+            self._notes[candidate.name] = "in use"
+            return candidate.name, source
+        return None
+
+    def broke(self, error: BaseException) -> None:
+        """The source in use stopped working; ``next_source`` moves on to the next one."""
+        if self._in_use is not None:
+            self._notes[self._in_use] = f"failed while running: {_describe(error)}"
+            self._in_use = None
+            self._broken = True
+
+    def rewind(self) -> None:
+        """Probe from the most preferred candidate again (after nothing worked for a while)."""
+        self._index = -1
+        self._broken = False
+
+    @property
+    def current(self) -> str | None:
+        return self._in_use
+
+    @property
+    def degraded(self) -> bool:
+        """No source, a last-resort source, or a fallback after the chosen source broke."""
+        if self._in_use is None:
+            return True
+        candidate = self._candidates[self._index]
+        return self._broken or candidate.fallback
+
+    def report(self) -> list[SourceReport]:
+        rows = [
+            SourceReport(
+                self.signal,
+                c.name,
+                c.name == self._in_use,
+                self._notes.get(c.name, "not tried: a preferred source works"),
+            )
+            for c in self._candidates
+        ]
+        if self._in_use is None:
+            rows.append(SourceReport(self.signal, NO_SOURCE, True, "no working source: unknown"))
+        return rows
+
+
+async def supervise(
+    selector: SourceSelector[S],
+    run: Callable[[str, S], Awaitable[None]],
+    unknown: Callable[[], None],
+    retry_after: float = RETRY_AFTER,
+) -> None:
+    """Run the best source until it breaks, then the next; until cancelled.
+
+    ``run(name, source)`` uses one source and returns or raises only when it stops working
+    (it closes the source itself). With nothing left, ``unknown()`` reports the signal as
+    unknown and the candidates are probed again every ``retry_after`` seconds.
+    """
+    while True:
+        picked = await selector.next_source()
+        if picked is None:
+            unknown()
+            await asyncio.sleep(retry_after)
+            selector.rewind()
+            continue
+        name, source = picked
+        try:
+            await run(name, source)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            selector.broke(exc)
+        else:
+            selector.broke(SourceBroken("stopped"))
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
