@@ -1,0 +1,44 @@
+"""How long to wait before the next attempt after a transient failure.
+
+Exponential backoff with *full jitter* (a uniformly random wait between zero and the
+exponential bound, as in the AWS architecture blog's "Exponential Backoff And
+Jitter"): many agents that lost the network together do not come back in lock step
+and flatten a server that has just recovered. A server's ``Retry-After`` wins over
+the computed wait, because the server knows when it will take traffic again.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+# A Retry-After longer than this is treated as a misbehaving server, not an order to
+# stay silent for a day; the wait is clamped (and retried, so nothing is lost).
+MAX_RETRY_AFTER = 3600.0
+
+
+@dataclass
+class Backoff:
+    """Per-backend retry timing; ``reset()`` on success so recovery runs at full speed.
+
+    ``base`` is the first bound, doubled per consecutive failure up to ``cap``.
+    ``rng`` is injectable so tests get deterministic waits.
+    """
+
+    cap: float = 300.0
+    base: float = 1.0
+    rng: random.Random = field(default_factory=random.Random)
+    failures: int = 0
+
+    def next_delay(self, retry_after: float | None = None) -> float:
+        """Record one more failure and return the seconds to wait before retrying."""
+        self.failures += 1
+        if retry_after is not None and retry_after >= 0:
+            return min(retry_after, MAX_RETRY_AFTER)
+        # 2**n overflows float for big n; the cap is reached long before 64 failures.
+        bound = min(self.cap, self.base * 2.0 ** min(self.failures - 1, 64))
+        return self.rng.uniform(0.0, max(bound, 0.0))
+
+    def reset(self) -> None:
+        """Forget past failures: the next failure starts again from ``base``."""
+        self.failures = 0
