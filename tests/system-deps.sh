@@ -6,7 +6,7 @@ packages=(
   libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1
   libxcb-cursor0 libxcb-shape0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
   libdbus-1-dev libglib2.0-dev pkg-config iproute2 msitools desktop-file-utils lintian dpkg-dev
-  fakeroot binutils
+  fakeroot binutils wixl patchelf
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,207 @@
+"""``make package``: build the one-folder bundle and what this OS can package it into.
+
+On Linux: the bundle, the ``.deb``, and (with msitools' ``wixl``) the MSI with the Linux
+bundle standing in for the Windows payload, which proves the WiX source and its tables.
+The policy templates (ADMX/ADML, .mobileconfig, example policy.toml) are generated from
+the one policy key list in :mod:`agent.config.policy_keys`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+sys.path[:0] = [str(ROOT), str(ROOT / "packaging")]
+
+import policy_templates as templates  # noqa: E402
+
+from agent import __version__  # noqa: E402
+
+
+def build_bundle() -> Path:
+    """Run PyInstaller on the one spec; returns the bundle folder."""
+    started = time.monotonic()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level=WARN",
+            "--distpath",
+            str(BUILD / "dist"),
+            "--workpath",
+            str(BUILD / "work"),
+            str(ROOT / "packaging" / "presence-agent.spec"),
+        ],
+        check=True,
+    )
+    bundle = BUILD / "dist" / "presence-agent"
+    _strip_rpaths(bundle)
+    print(f"bundle: {bundle} ({_size_mb(bundle):.1f} MB, {time.monotonic() - started:.0f} s)")
+    return bundle
+
+
+def _strip_rpaths(bundle: Path) -> None:
+    """Remove the build host's RPATH/RUNPATH entries that point outside the bundle."""
+    patchelf = shutil.which("patchelf")
+    if patchelf is None or not sys.platform.startswith("linux"):
+        return
+    for path in bundle.rglob("*.so*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        result = subprocess.run(
+            [patchelf, "--print-rpath", str(path)], capture_output=True, text=True
+        )
+        rpath = result.stdout.strip()
+        if (
+            result.returncode == 0
+            and rpath
+            and any(not entry.startswith("$ORIGIN") for entry in rpath.split(":"))
+        ):
+            kept = ":".join(e for e in rpath.split(":") if e.startswith("$ORIGIN"))
+            if kept:
+                subprocess.run([patchelf, "--set-rpath", kept, str(path)], check=True)
+            else:
+                subprocess.run([patchelf, "--remove-rpath", str(path)], check=True)
+
+
+def _size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def build_deb(bundle: Path) -> Path:
+    """Lay out the Debian tree around the bundle and build it with dpkg-deb."""
+    tree = BUILD / "deb"
+    shutil.rmtree(tree, ignore_errors=True)
+    lib = tree / "usr/lib/presence-agent"
+    shutil.copytree(bundle, lib, symlinks=True)
+    (tree / "usr/bin").mkdir(parents=True)
+    os.symlink("../lib/presence-agent/presence-agent", tree / "usr/bin/presence-agent")
+    _install(ROOT / "resources/presence-agent.desktop", tree / "usr/share/applications")
+    icons = tree / "usr/share/icons/hicolor/scalable/apps"
+    icons.mkdir(parents=True)
+    shutil.copy(ROOT / "resources/icons/presence-agent.svg", icons / "presence-agent.svg")
+    _install(
+        ROOT / "packaging/linux/presence-agent-autostart.desktop",
+        tree / "etc/xdg/autostart",
+        name="presence-agent.desktop",
+    )
+    doc = tree / "usr/share/doc/presence-agent"
+    doc.mkdir(parents=True)
+    shutil.copy(ROOT / "packaging/linux/copyright", doc / "copyright")
+    (doc / "examples").mkdir()
+    (doc / "examples/policy.toml").write_text(templates.example_policy_toml(), encoding="utf-8")
+    with gzip.GzipFile(doc / "changelog.Debian.gz", "wb", mtime=0) as changelog:
+        changelog.write(_changelog().encode())
+    overrides = tree / "usr/share/lintian/overrides"
+    overrides.mkdir(parents=True)
+    shutil.copy(ROOT / "packaging/linux/lintian-overrides", overrides / "presence-agent")
+    for path in tree.rglob("*"):
+        if path.is_dir():
+            path.chmod(0o755)
+        elif path.is_file() and not path.is_symlink():
+            path.chmod(0o755 if os.access(path, os.X_OK) else 0o644)
+    control = (ROOT / "packaging/linux/control.in").read_text(encoding="utf-8")
+    control = (
+        control.replace("@VERSION@", __version__)
+        .replace("@ARCH@", _deb_arch())
+        .replace("@SIZE@", str(int(_size_mb(tree) * 1000 / 1024)))
+    )
+    (tree / "DEBIAN").mkdir()
+    (tree / "DEBIAN/control").write_text(control, encoding="utf-8")
+    out = BUILD / f"presence-agent_{__version__}_{_deb_arch()}.deb"
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "-Zzstd", "--build", str(tree), str(out)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    print(f"deb: {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return out
+
+
+def _install(source: Path, folder: Path, name: str | None = None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, folder / (name or source.name))
+
+
+def _deb_arch() -> str:
+    return subprocess.run(
+        ["dpkg", "--print-architecture"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _changelog() -> str:
+    return (
+        f"presence-agent ({__version__}) stable; urgency=medium\n\n"
+        "  * Release built from the project tree.\n\n"
+        " -- Presence Agent maintainers <maintainers@presence-agent.invalid>  "
+        "Sun, 22 Nov 2026 00:00:00 +0000\n"
+    )
+
+
+def write_templates(out: Path) -> None:
+    """ADMX/ADML, .mobileconfig, WiX source and example policy, all from the key list."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "PresenceAgent.admx").write_text(templates.admx(), encoding="utf-8")
+    (out / "en-US").mkdir(exist_ok=True)
+    (out / "en-US/PresenceAgent.adml").write_text(templates.adml(), encoding="utf-8")
+    (out / "presence-agent.mobileconfig").write_bytes(templates.mobileconfig())
+    (out / "policy.toml").write_text(templates.example_policy_toml(), encoding="utf-8")
+    (out / "com.presenceagent.agent.plist").write_bytes(templates.launch_agent_plist())
+
+
+def build_msi(bundle: Path) -> Path:
+    """Build the MSI with wixl, the Linux bundle standing in for the Windows payload."""
+    source = templates.wix_source(bundle, __version__)
+    (BUILD / "presence-agent.wxs").write_text(source, encoding="utf-8")
+    wxs = BUILD / "presence-agent.wixl.wxs"
+    wxs.write_text(templates.wixl_source(source), encoding="utf-8")
+    out = BUILD / f"presence-agent-{__version__}-x64.msi"
+    subprocess.run(
+        ["wixl", "-a", "x64", "-o", str(out), str(wxs)],
+        check=True,
+        cwd=bundle,
+        stderr=subprocess.DEVNULL,
+    )
+    secure = subprocess.run(
+        ["msiinfo", "export", str(out), "Property"], capture_output=True, text=True, check=True
+    ).stdout
+    current = next(
+        (
+            line.split("\t", 1)[1]
+            for line in secure.splitlines()
+            if line.startswith("SecureCustomProperties\t")
+        ),
+        "",
+    )
+    for query in templates.msi_patches(current):
+        subprocess.run(["msibuild", str(out), "-q", query], check=True)
+    print(f"msi: {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-bundle", action="store_true", help="reuse build/dist")
+    parser.add_argument("--no-msi", action="store_true")
+    args = parser.parse_args()
+    bundle = BUILD / "dist" / "presence-agent" if args.skip_bundle else build_bundle()
+    write_templates(BUILD / "policy-templates")
+    if sys.platform.startswith("linux"):
+        build_deb(bundle)
+        if not args.no_msi and shutil.which("wixl"):
+            build_msi(bundle)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
