@@ -1,0 +1,201 @@
+"""HTTP for every backend: URL safety, one exchange, and the one place replies are classified.
+
+Classification (the delivery layer acts on it, nothing else interprets status codes):
+2xx OK; 401 REAUTH; 408, 425, 429, 503 and other 5xx, network errors and timeouts RETRY
+(``Retry-After`` honoured, in seconds or as an HTTP date); other 4xx and redirects
+PERMANENT with the server's message, trimmed, and with every secret masked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from agent.backends.base import Outcome, Result
+
+if TYPE_CHECKING:
+    import httpx
+
+    from agent.core.clock import Clock
+
+MAX_MESSAGE = 200
+DEFAULT_TIMEOUT = 10.0
+_RETRY_CODES = frozenset({408, 425, 429})
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` must not be used, or ``None`` when it is safe.
+
+    Plain http is accepted only for the loopback interface (local test servers);
+    anything that leaves the machine must be https.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not host:
+        return "must be an https URL, e.g. https://api.example.com"
+    if parts.scheme == "http" and not _is_loopback(host):
+        return "must be an https URL (plain http is only allowed for 127.0.0.1/localhost)"
+    if parts.username or parts.password:
+        return "must not contain a user name or password: store secrets in the keyring"
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def create_client(proxy_url: str = "", timeout: float = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
+    """The one HTTP client the agent shares: TLS verification always on, no redirects.
+
+    Redirects are not followed so a server can never bounce a request (and its
+    credentials) to plain http or to another host.
+    """
+    import httpx
+
+    return httpx.AsyncClient(
+        verify=True,
+        follow_redirects=False,
+        timeout=httpx.Timeout(timeout),
+        proxy=proxy_url or None,
+        headers={"User-Agent": "presence-agent"},
+    )
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value replaced, whitespace collapsed and length capped."""
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            text = text.replace(secret, "***")
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 1] + "…"
+    return text
+
+
+def server_message(response: httpx.Response) -> str:
+    """The human part of an error reply: a JSON ``message``/``error``/``detail``, or the text."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, Mapping):
+        for key in ("message", "error_description", "error", "detail", "title"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+    try:
+        return response.text
+    except (UnicodeDecodeError, LookupError):
+        return ""
+
+
+def retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+def classify(response: httpx.Response, now: datetime, secrets: Iterable[str] = ()) -> Result:
+    """The outcome of one HTTP reply (see the module docstring)."""
+    code = response.status_code
+    if 200 <= code < 300:
+        return Result(Outcome.OK)
+    detail = mask(server_message(response), secrets)
+    text = f"HTTP {code}" + (f": {detail}" if detail else "")
+    if code == 401:
+        return Result(Outcome.REAUTH, text)
+    if code in _RETRY_CODES or code >= 500:
+        return Result(Outcome.RETRY, text, retry_after(response.headers.get("Retry-After"), now))
+    if 300 <= code < 400:
+        where = mask(response.headers.get("Location", ""), secrets)
+        return Result(Outcome.PERMANENT, f"HTTP {code}: unexpected redirect to {where or '?'}")
+    return Result(Outcome.PERMANENT, text)
+
+
+def classify_error(exc: Exception, secrets: Iterable[str] = ()) -> Result:
+    """The outcome of a request that got no reply at all."""
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        return Result(Outcome.RETRY, "timed out waiting for the server")
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return Result(Outcome.PERMANENT, mask(f"bad URL: {exc}", secrets))
+    detail = mask(str(exc) or type(exc).__name__, secrets)
+    return Result(Outcome.RETRY, f"cannot reach the server: {detail}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A classified exchange; ``response`` is ``None`` when nothing came back."""
+
+    result: Result
+    response: httpx.Response | None = None
+
+    def json(self) -> Any:
+        """The reply body as JSON, or ``None`` when it is missing or unreadable."""
+        if self.response is None or not self.response.content:
+            return None
+        try:
+            return json.loads(self.response.content)
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+
+async def exchange(
+    client: httpx.AsyncClient,
+    clock: Clock,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    content: bytes | None = None,
+    params: Mapping[str, str] | None = None,
+    secrets: Iterable[str] = (),
+) -> Reply:
+    """Send one request and classify what happened; never raises for HTTP or network errors."""
+    import httpx
+
+    secrets = tuple(secrets)
+    problem = url_problem(url)
+    if problem:
+        return Reply(Result(Outcome.PERMANENT, f"{mask(url, secrets)}: {problem}"))
+    all_headers = dict(headers or {})
+    if json_body is not None:
+        content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+        all_headers.setdefault("Content-Type", "application/json")
+    try:
+        response = await client.request(
+            method, url, headers=all_headers, content=content, params=params
+        )
+    except httpx.HTTPError as exc:
+        return Reply(classify_error(exc, secrets))
+    return Reply(classify(response, clock.now(), secrets), response)

@@ -1,0 +1,130 @@
+"""The embedded default backend: a JSON-lines journal of every change, no server needed.
+
+The tray's "Recent changes" (and "Why am I away?") reads this journal, so each line
+carries the reason and the previous status as well as the new state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agent.backends.adapter import is_reassertion, iso_z, new_message
+from agent.backends.base import (
+    CalendarSync,
+    DeliveryKind,
+    Message,
+    Outcome,
+    ProbeReport,
+    ProbeStatus,
+    Result,
+)
+from agent.backends.options import OptionReader
+
+if TYPE_CHECKING:
+    from agent.backends.context import BackendContext
+    from agent.config.schema import BackendEntry, UserSettings
+    from agent.core.model import Location, PresenceChange
+
+MAX_JOURNAL_BYTES = 1_000_000
+"""Past this size the oldest half of the journal is dropped (it is a recent history)."""
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    path: str = ""
+
+
+def read_options(reader: OptionReader, user: UserSettings | None) -> LocalOptions:
+    return LocalOptions(path=reader.text("path"))
+
+
+def create(
+    entry: BackendEntry, context: BackendContext, problems: list[tuple[str, str]]
+) -> LocalBackend:
+    return LocalBackend(entry, context, problems)
+
+
+def location_json(location: Location | None) -> dict[str, str] | None:
+    if location is None:
+        return None
+    return {"id": location.id, "type": location.type, "name": location.name}
+
+
+class LocalBackend:
+    """Appends one JSON line per change to ``path`` (default: the data dir's journal)."""
+
+    kind = DeliveryKind.STATE
+
+    def __init__(
+        self, entry: BackendEntry, context: BackendContext, problems: list[tuple[str, str]]
+    ) -> None:
+        self.name = entry.name
+        self._problems = problems
+        options = read_options(OptionReader(entry.name, entry.options, ()), context.user)
+        path = Path(options.path).expanduser() if options.path else context.paths.journal_file
+        self.path = path
+
+    def messages_for(self, change: PresenceChange) -> list[Message]:
+        if is_reassertion(change):
+            return []
+        state = change.state
+        status, message, until, location = state.visible()
+        previous = change.previous
+        payload: dict[str, Any] = {
+            "at": iso_z(change.at),
+            "status": status.value,
+            "message": message,
+            "until": iso_z(until) if until else None,
+            "reason": state.reason,
+            "location": location_json(location),
+            "previous": previous.status.value if previous else None,
+        }
+        return [new_message(payload, group="journal")]
+
+    def messages_for_calendar(self, sync: CalendarSync) -> list[Message]:
+        return []
+
+    async def send(self, message: Message) -> Result:
+        line = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")) + "\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._trim()
+            with self.path.open("a", encoding="utf-8") as journal:
+                journal.write(line)
+        except OSError as exc:
+            return Result(Outcome.RETRY, f"cannot write {self.path}: {exc.strerror or exc}")
+        return Result(Outcome.OK)
+
+    def _trim(self) -> None:
+        try:
+            if self.path.stat().st_size <= MAX_JOURNAL_BYTES:
+                return
+        except FileNotFoundError:
+            return
+        lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines(True)
+        spare = self.path.with_suffix(".tmp")
+        spare.write_text("".join(lines[len(lines) // 2 :]), encoding="utf-8")
+        os.replace(spare, self.path)
+
+    async def refresh_credentials(self) -> None:
+        """The journal needs no credentials."""
+
+    async def probe(self) -> ProbeReport:
+        if self._problems:
+            detail = "; ".join(f"{key}: {text}" for key, text in self._problems)
+            return ProbeReport(ProbeStatus.MISCONFIGURED, detail, "fix the [[backends]] entry")
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return ProbeReport(ProbeStatus.MISCONFIGURED, f"cannot create {folder}: {exc}")
+        if not os.access(folder, os.W_OK):
+            return ProbeReport(ProbeStatus.MISCONFIGURED, f"{folder} is not writable")
+        return ProbeReport(ProbeStatus.REACHABLE, f"journal at {self.path}")
+
+    async def aclose(self) -> None:
+        """Every line is closed after writing."""
