@@ -1,0 +1,160 @@
+"""Load the effective configuration: the user's TOML file, managed policy, defaults.
+
+Every problem names the file, the line (where known) and the key path, e.g.
+``/home/me/.config/presence-agent/config.toml:14 backends[1].base_url: must be an
+https URL``. Problems in the user's file (or in a policy value once applied) make
+the whole load fail with :class:`ConfigError` so that a running agent keeps its
+last good configuration. Problems in the policy itself (an unknown key, a wrong
+type) do not stop the agent: they are in :attr:`LoadedConfig.problems`, and the
+valid policy keys still apply.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.config import overlay, validate
+from agent.config.build import Builder, find_secrets
+from agent.config.locate import key_lines, line_of
+from agent.config.paths import Paths
+from agent.config.policy import PolicyData, PolicyReader, default_reader
+from agent.config.schema import Config
+
+ORIGINS = ("enforced", "user", "recommended", "default")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` has one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """The effective configuration and where each setting came from.
+
+    ``origins`` maps every dotted setting (``idle.away_after``,
+    ``backends[0].options.account_id``) to enforced/user/recommended/default;
+    ``locked`` holds the settings IT enforces (the UI greys them out and config
+    writes refuse them); ``problems`` holds non-fatal policy problems.
+    """
+
+    config: Config
+    origins: dict[str, str]
+    locked: frozenset[str] = frozenset()
+    problems: tuple[str, ...] = ()
+    path: Path | None = None
+    file_found: bool = False
+    policy_sources: tuple[str, ...] = ()
+
+    def is_locked(self, setting: str) -> bool:
+        """True when the user may not change ``setting`` (enforced, or all settings locked)."""
+        return setting in self.locked or self.config.general.lock_settings
+
+
+def load_config(
+    paths: Paths, policy: PolicyReader | None = None, username: str | None = None
+) -> LoadedConfig:
+    """The effective configuration for ``paths``; raises :class:`ConfigError`."""
+    reader = policy if policy is not None else default_reader(paths.policy_file)
+    return load_file(paths.config_file, reader.read(), username or getpass.getuser())
+
+
+def load_file(path: Path, policy: PolicyData, username: str) -> LoadedConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+        found = True
+    except FileNotFoundError:
+        text, found = "", False
+    except OSError as error:
+        raise ConfigError([f"{path}: cannot be read: {error.strerror or error}"]) from None
+    try:
+        user = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([_decode_problem(path, error)]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: is not UTF-8 text"]) from None
+    lines = key_lines(text)
+    merged = overlay.apply(user, policy, username)
+
+    def where(key: str) -> str:
+        if key in merged.enforced or key in merged.recommended:
+            return f"{policy.source} ({key} set by policy)"
+        line = line_of(lines, overlay.raw_path(key))
+        return f"{path}:{line}" if line else str(path)
+
+    builder = Builder()
+    config = builder.build(Config, merged.data)
+    problems = [(key, message) for key, message in find_secrets(user)]
+    problems += builder.problems
+    if config is not None:
+        problems += validate.check(config)
+    if config is None or problems:
+        raise ConfigError([f"{where(key)} {key}: {message}" for key, message in _dedupe(problems)])
+    origins = {
+        key: _origin(key, merged, overlay.leaf_paths(user)) for key in settings(config).keys()
+    }
+    return LoadedConfig(
+        config=config,
+        origins=origins,
+        locked=frozenset(key for key, origin in origins.items() if origin == "enforced"),
+        problems=tuple([*policy.problems, *merged.problems]),
+        path=path,
+        file_found=found,
+        policy_sources=policy.sources,
+    )
+
+
+def _decode_problem(path: Path, error: tomllib.TOMLDecodeError) -> str:
+    message = str(error)
+    # tomllib says "... (at line 3, column 7)"; put the line where every other problem has it.
+    if "(at line " in message:
+        reason, _, position = message.rpartition(" (at line ")
+        line = position.split(",")[0].rstrip(")")
+        return f"{path}:{line} {reason} (not valid TOML)"
+    return f"{path}: {message} (not valid TOML)"
+
+
+def _dedupe(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One problem per key (the registry may repeat what the loader already said)."""
+    first: dict[str, str] = {}
+    for key, message in problems:
+        first.setdefault(key, message)
+    return list(first.items())
+
+
+def _origin(key: str, merged: overlay.Overlay, written: set[str]) -> str:
+    if key in merged.enforced:
+        return "enforced"
+    raw = overlay.raw_path(key)
+    if raw in written:
+        return "user"
+    if key in merged.recommended:
+        return "recommended"
+    return "default"
+
+
+def settings(config: Any, prefix: str = "") -> dict[str, Any]:
+    """Every effective setting by dotted key (arrays of tables as ``name[i].key``)."""
+    found: dict[str, Any] = {}
+    for item in dataclasses.fields(config):
+        value = getattr(config, item.name)
+        key = f"{prefix}.{item.name}" if prefix else item.name
+        if dataclasses.is_dataclass(value):
+            found.update(settings(value, key))
+        elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            for index, entry in enumerate(value):
+                found.update(settings(entry, f"{key}[{index}]"))
+        elif isinstance(value, dict):
+            for name, option in value.items():
+                found[f"{key}.{name}"] = option
+        else:
+            found[key] = value
+    return found

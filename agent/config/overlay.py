@@ -1,0 +1,175 @@
+"""Overlay policy tiers on the user's parsed file: enforced > user > recommended > default.
+
+The overlay works on the raw TOML data (before the schema objects are built) so
+that policy values go through exactly the same checks as the user's own. It returns
+which dotted settings each tier set, from which the loader derives every setting's
+origin and the locked set.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.config.policy import PolicyData
+from agent.config.policy_keys import (
+    MANAGED_BACKEND,
+    MANAGED_CALENDAR,
+    MANAGED_CALENDAR_NAME,
+    TEMPLATED,
+    by_name,
+)
+
+_OPTIONS = re.compile(r"^(backends\[\d+\])\.options\.")
+
+
+@dataclass
+class Overlay:
+    data: dict[str, Any]
+    enforced: set[str] = field(default_factory=set)
+    recommended: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+
+def raw_path(setting: str) -> str:
+    """Where a setting is written in the file: backend options sit in the entry itself."""
+    return _OPTIONS.sub(r"\1.", setting)
+
+
+def leaf_paths(data: Any, prefix: str = "") -> set[str]:
+    """Every dotted path of a value written in ``data`` (arrays of tables get ``[i]``)."""
+    found: set[str] = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found |= leaf_paths(value, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
+        for index, item in enumerate(data):
+            found |= leaf_paths(item, f"{prefix}[{index}]")
+    else:
+        found.add(prefix)
+    return found
+
+
+def apply(user: dict[str, Any], policy: PolicyData, username: str) -> Overlay:
+    """The user's data with both policy tiers applied (the input is not modified)."""
+    overlay = Overlay(data=copy.deepcopy(user))
+    tiers = {
+        "enforced": _expand(policy.enforced, username),
+        "recommended": _expand(policy.recommended, username),
+    }
+    backend_index = _managed_entry(overlay, tiers, "backends", "Backend", user)
+    calendar_index = _managed_entry(overlay, tiers, "calendars", "Calendar", user)
+    keys = by_name()
+    for tier in ("recommended", "enforced"):
+        for name, value in tiers[tier].items():
+            setting = keys[name].setting
+            if setting.startswith(MANAGED_BACKEND):
+                if backend_index is None:
+                    continue
+                setting = setting.replace(MANAGED_BACKEND, f"backends[{backend_index}]", 1)
+            elif setting.startswith(MANAGED_CALENDAR):
+                if calendar_index is None:
+                    continue
+                setting = setting.replace(MANAGED_CALENDAR, f"calendars[{calendar_index}]", 1)
+            written = _has(overlay.data, raw_path(setting))
+            if tier == "recommended" and written:
+                continue  # the user's own value wins over a recommendation
+            _set(overlay.data, raw_path(setting), value)
+            (overlay.enforced if tier == "enforced" else overlay.recommended).add(setting)
+    return overlay
+
+
+def _expand(values: dict[str, Any], username: str) -> dict[str, Any]:
+    return {
+        name: value.replace("{username}", username)
+        if name in TEMPLATED and isinstance(value, str)
+        else value
+        for name, value in values.items()
+    }
+
+
+def _managed_entry(
+    overlay: Overlay,
+    tiers: dict[str, dict[str, Any]],
+    table: str,
+    prefix: str,
+    user: dict[str, Any],
+) -> int | None:
+    """Index of the ``[[backends]]``/``[[calendars]]`` entry policy manages (created if new)."""
+    keys = by_name()
+    mine = [
+        name
+        for tier in tiers.values()
+        for name in tier
+        if keys[name].setting.startswith(f"{table}[managed]")
+    ]
+    if not mine:
+        return None
+    if table == "calendars":
+        name: str | None = MANAGED_CALENDAR_NAME
+    else:
+        name = next(
+            (
+                tiers[tier][key]
+                for key in (f"{prefix}Name", f"{prefix}Type")
+                for tier in ("enforced", "recommended")
+                if tiers[tier].get(key)
+            ),
+            None,
+        )
+    entries = overlay.data.get(table)
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        entries = []
+        overlay.data[table] = entries
+    if name is None:
+        if len(entries) == 1:
+            return 0
+        overlay.problems.append(
+            f"policy: {', '.join(sorted(mine))} need {prefix}Type or {prefix}Name to know "
+            "which backend they configure; they are ignored"
+        )
+        return None
+    for index, entry in enumerate(entries):
+        if entry.get("name") == name:
+            return index
+    entries.append({"name": name})
+    return len(entries) - 1
+
+
+def _steps(path: str) -> list[str | int]:
+    steps: list[str | int] = []
+    for part in path.split("."):
+        match = re.fullmatch(r"([^\[]+)((?:\[\d+\])*)", part)
+        if match is None:
+            steps.append(part)
+            continue
+        steps.append(match.group(1))
+        steps.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+    return steps
+
+
+def _has(data: Any, path: str) -> bool:
+    node = data
+    for step in _steps(path):
+        if isinstance(step, int):
+            if not isinstance(node, list) or step >= len(node):
+                return False
+        elif not isinstance(node, dict) or step not in node:
+            return False
+        node = node[step]
+    return True
+
+
+def _set(data: dict[str, Any], path: str, value: Any) -> None:
+    steps = _steps(path)
+    node: Any = data
+    for step, following in zip(steps, steps[1:], strict=False):
+        if isinstance(step, int):
+            node = node[step]
+            continue
+        if not isinstance(node.get(step), dict | list):
+            node[step] = [] if isinstance(following, int) else {}
+        node = node[step]
+    node[steps[-1]] = value

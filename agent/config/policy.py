@@ -1,0 +1,300 @@
+r"""Managed (IT) policy: read per OS, check against the key list, overlay on the user's file.
+
+Two tiers everywhere: *enforced* (locked; wins over the user's file) and
+*recommended* (a default the user's file may change). Priority:
+enforced > user > recommended > built-in default.
+
+- Linux: ``/etc/presence-agent/policy.toml`` with ``[enforced]`` and ``[recommended]``.
+- Windows: ``HKLM\SOFTWARE\Policies\PresenceAgent`` and the same under HKCU (HKLM
+  wins per key); recommended values under its ``Recommended`` subkey.
+- macOS: the managed preferences of ``com.presenceagent.agent`` (the plist in
+  ``/Library/Managed Preferences``); top-level keys are enforced, the ``Defaults``
+  dictionary holds recommended values.
+
+Each reader sits behind :class:`PolicyReader` so the Windows and macOS ones are
+tested with injected registry/plist data. Unknown keys and wrong types are never
+ignored silently: they become problems, reported by ``config check``, ``doctor`` and
+the agent's log, while the valid keys still apply.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from agent.config.locate import key_lines, line_of
+from agent.config.policy_keys import PolicyKey, PolicyType, by_name
+from agent.core.durations import parse_duration
+
+WINDOWS_POLICY_KEY = r"SOFTWARE\Policies\PresenceAgent"
+MACOS_DOMAIN = "com.presenceagent.agent"
+MACOS_MANAGED_DIR = Path("/Library/Managed Preferences")
+
+
+@dataclass(frozen=True)
+class PolicyData:
+    """Checked policy values by key name, per tier, with where they came from."""
+
+    enforced: dict[str, Any] = field(default_factory=dict)
+    recommended: dict[str, Any] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        return ", ".join(self.sources) or "policy"
+
+
+class PolicyReader(Protocol):
+    def read(self) -> PolicyData: ...
+
+
+def coerce(key: PolicyKey, value: Any) -> Any:
+    """``value`` as the TOML-native value for ``key``'s type; ValueError says what is wrong."""
+    kind = key.type
+    if kind is PolicyType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
+            return _BOOL_WORDS[value.strip().lower()]
+        raise ValueError(f"must be a boolean (true/false or 1/0), got {value!r}")
+    if kind is PolicyType.INTEGER:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        raise ValueError(f"must be an integer, got {value!r}")
+    if kind is PolicyType.DURATION:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+        if isinstance(value, str):
+            return parse_duration(value)
+        raise ValueError(f'must be a duration like "5m" or a number of seconds, got {value!r}')
+    if kind is PolicyType.STRING_LIST:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return [str(v) for v in value]
+        raise ValueError(f"must be a list of strings, got {value!r}")
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, got {value!r}")
+    if kind is PolicyType.ENUM:
+        choice = value.strip().lower()
+        if choice not in key.choices:
+            raise ValueError(f"must be one of {', '.join(key.choices)}, got {value!r}")
+        return choice
+    return value
+
+
+_BOOL_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def check_values(
+    values: Mapping[str, Any], where: Callable[[str], str], problems: list[str]
+) -> dict[str, Any]:
+    """The valid keys of one tier, coerced; every unknown key or bad value becomes a problem."""
+    known = by_name()
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        key = known.get(name)
+        if key is None:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(f"{where(name)}: unknown policy key{hint}; it is ignored")
+            continue
+        try:
+            checked[name] = coerce(key, value)
+        except ValueError as error:
+            problems.append(f"{where(name)}: {error}; it is ignored")
+    return checked
+
+
+class TomlPolicyReader:
+    """Linux (and any Unix): ``policy.toml`` with ``[enforced]`` and ``[recommended]``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> PolicyData:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return PolicyData()
+        except OSError as error:
+            return PolicyData(sources=(str(self.path),), problems=(f"{self.path}: {error}",))
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            problem = f"{self.path}: {error}; the whole policy file is ignored"
+            return PolicyData(sources=(str(self.path),), problems=(problem,))
+        lines = key_lines(text)
+        problems: list[str] = []
+
+        def where(path: str) -> str:
+            line = line_of(lines, path)
+            return f"{self.path}:{line} {path}" if line else f"{self.path} {path}"
+
+        tiers: dict[str, dict[str, Any]] = {"enforced": {}, "recommended": {}}
+        for table, values in data.items():
+            if table not in tiers or not isinstance(values, dict):
+                problems.append(
+                    f"{where(table)}: unknown table; policy keys go under [enforced] or "
+                    "[recommended]; it is ignored"
+                )
+                continue
+            tiers[table] = check_values(values, _prefixed(where, f"{table}."), problems)
+        return PolicyData(
+            enforced=tiers["enforced"],
+            recommended=tiers["recommended"],
+            sources=(str(self.path),),
+            problems=tuple(problems),
+        )
+
+
+class RegistryReader(Protocol):
+    """The values directly under one registry key (``None`` when the key does not exist)."""
+
+    def values(self, hive: str, key: str) -> dict[str, Any] | None: ...
+
+
+class WinRegReader:
+    """The real registry through ``winreg`` (Windows only)."""
+
+    def values(self, hive: str, key: str) -> dict[str, Any] | None:
+        import importlib
+
+        winreg: Any = importlib.import_module("winreg")
+
+        root = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}[hive]
+        try:
+            handle = winreg.OpenKey(root, key)
+        except OSError:
+            return None
+        found: dict[str, Any] = {}
+        with handle:
+            index = 0
+            while True:
+                try:
+                    name, value, _kind = winreg.EnumValue(handle, index)
+                except OSError:
+                    break
+                found[str(name)] = value
+                index += 1
+        return found
+
+
+class WindowsPolicyReader:
+    r"""``HKLM``/``HKCU\SOFTWARE\Policies\PresenceAgent`` (+ ``Recommended``); HKLM wins."""
+
+    def __init__(self, registry: RegistryReader | None = None) -> None:
+        self.registry = registry or WinRegReader()
+
+    def read(self) -> PolicyData:
+        problems: list[str] = []
+        sources: list[str] = []
+        tiers: dict[str, dict[str, Any]] = {"enforced": {}, "recommended": {}}
+        for hive in ("HKCU", "HKLM"):  # HKLM last: it wins
+            for tier, sub in (("enforced", ""), ("recommended", "\\Recommended")):
+                key = WINDOWS_POLICY_KEY + sub
+                values = self.registry.values(hive, key)
+                if values is None:
+                    continue
+                sources.append(f"{hive}\\{key}")
+                checked = check_values(values, _prefixed(str, f"{hive}\\{key}\\"), problems)
+                tiers[tier].update(checked)
+        return PolicyData(
+            enforced=tiers["enforced"],
+            recommended=tiers["recommended"],
+            sources=tuple(sources),
+            problems=tuple(problems),
+        )
+
+
+class MacPolicyReader:
+    """Managed preferences for ``com.presenceagent.agent``: machine plist, then per-user."""
+
+    def __init__(
+        self,
+        files: list[Path] | None = None,
+        read_bytes: Callable[[Path], bytes | None] | None = None,
+    ) -> None:
+        if files is None:
+            plist = f"{MACOS_DOMAIN}.plist"
+            files = [MACOS_MANAGED_DIR / plist, MACOS_MANAGED_DIR / _username() / plist]
+        self.files = files
+        self.read_bytes = read_bytes or _read_if_exists
+
+    def read(self) -> PolicyData:
+        import plistlib
+
+        problems: list[str] = []
+        sources: list[str] = []
+        tiers: dict[str, dict[str, Any]] = {"enforced": {}, "recommended": {}}
+        for path in self.files:  # the per-user file is later: it wins
+            data = self.read_bytes(path)
+            if data is None:
+                continue
+            sources.append(str(path))
+            try:
+                values = plistlib.loads(data)
+            except Exception as error:  # plistlib raises several types for bad input
+                problems.append(f"{path}: not a valid plist ({error}); it is ignored")
+                continue
+            if not isinstance(values, dict):
+                problems.append(f"{path}: the top level must be a dictionary; it is ignored")
+                continue
+            defaults = values.pop("Defaults", {})
+            values = {k: v for k, v in values.items() if not _mcx_bookkeeping(k)}
+            tiers["enforced"].update(check_values(values, _prefixed(str, f"{path} "), problems))
+            if not isinstance(defaults, dict):
+                problems.append(f"{path} Defaults: must be a dictionary; it is ignored")
+                continue
+            tiers["recommended"].update(
+                check_values(defaults, _prefixed(str, f"{path} Defaults."), problems)
+            )
+        return PolicyData(
+            enforced=tiers["enforced"],
+            recommended=tiers["recommended"],
+            sources=tuple(sources),
+            problems=tuple(problems),
+        )
+
+
+def _prefixed(where: Callable[[str], str], prefix: str) -> Callable[[str], str]:
+    """How a problem names a key: ``where`` applied to the key with ``prefix``."""
+    return lambda name: where(prefix + name)
+
+
+def _mcx_bookkeeping(key: str) -> bool:
+    """Keys macOS's profile machinery adds to managed plists (not ours)."""
+    return key.startswith(("Payload", "mcx_", "PolicyBanner"))
+
+
+def _read_if_exists(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, PermissionError):
+        return None
+
+
+def _username() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+def default_reader(policy_file: Path) -> PolicyReader:
+    """The reader for this OS. ``PRESENCE_AGENT_POLICY_FILE`` forces the TOML reader anywhere."""
+    if sys.platform == "win32" and "PRESENCE_AGENT_POLICY_FILE" not in os.environ:
+        return WindowsPolicyReader()
+    if sys.platform == "darwin" and "PRESENCE_AGENT_POLICY_FILE" not in os.environ:
+        return MacPolicyReader()
+    return TomlPolicyReader(policy_file)

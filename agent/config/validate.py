@@ -1,0 +1,183 @@
+"""Checks on the built configuration that types alone cannot express.
+
+Each check returns ``(dotted.path, message)`` pairs. Backend type-specific options
+are checked by the backends registry (imported lazily: the CLI must start fast, and
+the registry belongs to the backends package).
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from agent.config.build import looks_secret, secret_message
+from agent.config.schema import BackendEntry, Config
+from agent.core.model import Status
+
+Problems = list[tuple[str, str]]
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_CHOICES = {
+    "general.autostart": ("always", "never", "user-decides"),
+    "general.log_level": ("debug", "info", "warning", "error"),
+    "location.mode": ("off", "site", "full"),
+}
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` may not be used, or ``None``: https anywhere, plain http only to loopback."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return None
+    return "must be an https URL (plain http is only allowed for 127.0.0.1/localhost/::1)"
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def registry() -> Any | None:
+    """``agent.backends.registry`` if this build has it (it is written by the backends team)."""
+    try:
+        return importlib.import_module("agent.backends.registry")
+    except ModuleNotFoundError as error:
+        if error.name in ("agent.backends.registry", "agent.backends"):
+            return None
+        raise
+
+
+def check(config: Config) -> Problems:
+    problems: Problems = []
+    for check_part in _CHECKS:
+        problems.extend(check_part(config))
+    return problems
+
+
+def _choices(config: Config) -> Iterable[tuple[str, str]]:
+    for path, choices in _CHOICES.items():
+        section, name = path.split(".")
+        value = getattr(getattr(config, section), name)
+        if value not in choices:
+            yield path, f"must be one of {', '.join(choices)}, got {value!r}"
+
+
+def _schedule(config: Config) -> Iterable[tuple[str, str]]:
+    schedule = config.schedule
+    for index, day in enumerate(schedule.days):
+        if day not in DAYS:
+            yield f"schedule.days[{index}]", f"must be one of {', '.join(DAYS)}, got {day!r}"
+    for name in ("start", "end"):
+        if not _TIME.match(getattr(schedule, name)):
+            yield f"schedule.{name}", 'must be a time like "09:00" (24-hour HH:MM)'
+    if schedule.timezone:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(schedule.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            yield "schedule.timezone", f"unknown time zone {schedule.timezone!r} (e.g. Europe/Oslo)"
+
+
+def _rules(config: Config) -> Iterable[tuple[str, str]]:
+    statuses = [s.value for s in Status]
+    for index, rule in enumerate(config.rules):
+        if rule.set_status not in statuses:
+            yield (
+                f"rules[{index}].set_status",
+                f"must be one of {', '.join(statuses)}, got {rule.set_status!r}",
+            )
+
+
+def _general(config: Config) -> Iterable[tuple[str, str]]:
+    proxy = config.general.proxy_url
+    if proxy and urlsplit(proxy).scheme not in ("http", "https", "socks5", "socks5h"):
+        yield "general.proxy_url", "must be a proxy URL like http://proxy.example.com:3128"
+    if config.idle.away_after <= 0:
+        yield "idle.away_after", "must be longer than 0s"
+    if config.delivery.max_queue < 1:
+        yield "delivery.max_queue", "must be at least 1"
+
+
+def _unique(names: Iterable[str], table: str) -> Iterable[tuple[str, str]]:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if not name:
+            yield f"{table}[{index}].name", "must not be empty"
+        elif name in seen:
+            yield (
+                f"{table}[{index}].name",
+                f"{name!r} is used by another entry; names must be unique",
+            )
+        seen.add(name)
+
+
+def _locations(config: Config) -> Iterable[tuple[str, str]]:
+    yield from (
+        (path.replace(".name", ".id"), message.replace("names", "ids"))
+        for path, message in _unique((loc.id for loc in config.locations), "locations")
+    )
+    ids = {loc.id for loc in config.locations}
+    for index, location in enumerate(config.locations):
+        if location.parent and location.parent not in ids:
+            yield f"locations[{index}].parent", f"no location has the id {location.parent!r}"
+
+
+def _calendars(config: Config) -> Iterable[tuple[str, str]]:
+    yield from _unique((cal.name for cal in config.calendars), "calendars")
+    for index, calendar in enumerate(config.calendars):
+        if bool(calendar.path) == bool(calendar.url or calendar.url_secret):
+            yield f"calendars[{index}]", "needs exactly one of path, url or url_secret = true"
+        if calendar.url:
+            problem = url_problem(calendar.url)
+            if problem:
+                yield f"calendars[{index}].url", problem
+
+
+def _backends(config: Config) -> Iterable[tuple[str, str]]:
+    yield from _unique((entry.name for entry in config.backends), "backends")
+    module = registry()
+    for index, entry in enumerate(config.backends):
+        prefix = f"backends[{index}]"
+        if entry.base_url:
+            problem = url_problem(entry.base_url)
+            if problem:
+                yield f"{prefix}.base_url", problem
+        yield from _backend_secrets(entry, prefix, module)
+        if module is None:
+            continue
+        for key, message in module.validate_entry(entry):
+            yield f"{prefix}.{key}" if key else prefix, message
+
+
+def _backend_secrets(entry: BackendEntry, prefix: str, module: Any | None) -> Problems:
+    """The registry's declared secret fields for this type, should one not look like a secret."""
+    declared = getattr(module, "SECRET_FIELDS", {}).get(entry.type, ()) if module else ()
+    return [
+        (f"{prefix}.{name}", secret_message(entry.name, name))
+        for name in declared
+        if name in entry.options and not looks_secret(name)
+    ]
+
+
+_CHECKS: tuple[Callable[[Config], Iterable[tuple[str, str]]], ...] = (
+    _choices,
+    _schedule,
+    _rules,
+    _general,
+    _locations,
+    _calendars,
+    _backends,
+)
