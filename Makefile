@@ -33,7 +33,7 @@ bench: sysdeps $(STAMP)
 	tests/session.sh $(PY) tests/benchmarks/run.py
 
 package: sysdeps $(STAMP)
-	$(PY) packaging/build.py
+	$(PY) packaging/build_packages.py
 
 clean:
 	rm -rf $(VENV) build dist

@@ -1,0 +1,146 @@
+"""Every policy file is generated from the key list and checked against it."""
+
+from __future__ import annotations
+
+import plistlib
+import re
+import shutil
+import subprocess
+import tomllib
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import policy_templates as templates
+import pytest
+
+from agent.config.policy_keys import POLICY_KEYS, PolicyType
+
+NS = {"p": "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions"}
+NAMES = {key.name for key in POLICY_KEYS}
+
+
+def test_admx_has_every_key_in_both_tiers_under_the_policy_path() -> None:
+    root = ET.fromstring(templates.admx())
+    policies = root.findall("p:policies/p:policy", NS)
+    enforced = {p.get("valueName"): p for p in policies if p.get("name") == p.get("valueName")}
+    recommended = {
+        p.get("valueName"): p
+        for p in policies
+        if p.get("name") == f"{p.get('valueName')}Recommended"
+    }
+    assert set(enforced) == NAMES
+    assert set(recommended) == NAMES
+    for policy in enforced.values():
+        assert policy.get("key") == r"SOFTWARE\Policies\PresenceAgent"
+    for policy in recommended.values():
+        assert policy.get("key") == r"SOFTWARE\Policies\PresenceAgent\Recommended"
+    for key in POLICY_KEYS:
+        policy = enforced[key.name]
+        if key.type is PolicyType.ENUM:
+            values = [v.text for v in policy.findall(".//p:enum/p:item/p:value/p:string", NS)]
+            assert values == list(key.choices)
+        if key.type is PolicyType.BOOLEAN:
+            assert policy.find("p:enabledValue", NS) is not None
+
+
+def test_every_string_and_presentation_the_admx_uses_is_defined_in_the_adml() -> None:
+    admx = templates.admx()
+    adml = ET.fromstring(templates.adml())
+    strings = {s.get("id") for s in adml.findall(".//p:stringTable/p:string", NS)}
+    presentations = {p.get("id") for p in adml.findall(".//p:presentationTable/p:presentation", NS)}
+    used_strings = set(re.findall(r"\$\(string\.([A-Za-z0-9_]+)\)", admx))
+    used_presentations = set(re.findall(r"\$\(presentation\.([A-Za-z0-9_]+)\)", admx))
+    assert used_strings <= strings, used_strings - strings
+    assert used_presentations <= presentations, used_presentations - presentations
+    # Every presentation's controls refer to an element of the same id in the ADMX.
+    root = ET.fromstring(admx)
+    element_ids = {e.get("id") for e in root.iter() if e.get("id")}
+    for presentation in adml.findall(".//p:presentationTable/p:presentation", NS):
+        for control in presentation:
+            assert control.get("refId") in element_ids
+
+
+def test_mobileconfig_payload_keys_and_uuids_match_the_key_list() -> None:
+    profile = plistlib.loads(templates.mobileconfig())
+    assert profile["PayloadType"] == "Configuration"
+    uuid.UUID(profile["PayloadUUID"])
+    (payload,) = profile["PayloadContent"]
+    assert payload["PayloadType"] == "com.presenceagent.agent"
+    uuid.UUID(payload["PayloadUUID"])
+    assert payload["PayloadUUID"] != profile["PayloadUUID"]
+    settings = {k for k in payload if not k.startswith("Payload") and k != "Defaults"}
+    assert settings == NAMES
+    assert set(payload["Defaults"]) <= NAMES
+    for key in POLICY_KEYS:
+        value = payload[key.name]
+        expected = {
+            PolicyType.BOOLEAN: bool,
+            PolicyType.INTEGER: int,
+            PolicyType.STRING_LIST: list,
+        }.get(key.type, str)
+        assert isinstance(value, expected), key.name
+        if key.choices:
+            assert value in key.choices
+    assert templates.mobileconfig() == templates.mobileconfig()  # stable UUIDs
+
+
+def test_example_policy_names_every_key_and_parses_when_uncommented() -> None:
+    text = templates.example_policy_toml()
+    for key in POLICY_KEYS:
+        assert f"# {key.name} = " in text
+    uncommented = re.sub(r"^# (\w+ = )", r"\1", text, flags=re.MULTILINE)
+    data = tomllib.loads(uncommented)
+    assert set(data["enforced"]) == NAMES
+
+
+def test_launch_agent_runs_the_agent_at_login() -> None:
+    plist = plistlib.loads(templates.launch_agent_plist())
+    assert plist["Label"] == "com.presenceagent.agent"
+    assert plist["RunAtLoad"] is True
+    assert plist["ProgramArguments"][1:] == ["run", "--autostart"]
+
+
+def _msi_table(msi: Path, table: str) -> list[list[str]]:
+    out = subprocess.run(
+        ["msiinfo", "export", str(msi), table], capture_output=True, text=True, check=True
+    ).stdout
+    return [line.split("\t") for line in out.splitlines()[3:]]
+
+
+@pytest.mark.skipif(shutil.which("wixl") is None, reason="msitools' wixl is not installed")
+def test_msi_tables_follow_the_key_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Build the MSI with wixl (a stand-in payload) and read its tables back."""
+    import build_packages
+
+    bundle = tmp_path / "bundle"
+    (bundle / "_internal").mkdir(parents=True)
+    (bundle / "presence-agent").write_bytes(b"stand-in executable")
+    (bundle / "_internal" / "library.so").write_bytes(b"stand-in library")
+    monkeypatch.setattr(build_packages, "BUILD", tmp_path)
+    msi = build_packages.build_msi(bundle)
+
+    properties = dict(row[:2] for row in _msi_table(msi, "Property"))
+    secure = properties["SecureCustomProperties"].split(";")
+    registry = {row[3]: row for row in _msi_table(msi, "Registry")}
+    components = {row[0]: row for row in _msi_table(msi, "Component")}
+    for key in POLICY_KEYS:
+        prop = templates.msi_property(key)
+        assert prop in secure
+        row = registry[key.name]
+        assert row[1] == "2"  # HKLM
+        assert row[2] == r"SOFTWARE\Policies\PresenceAgent"
+        assert prop in row[4]
+        assert components[row[5]][4] == prop  # written only when the property is given
+    run = registry["PresenceAgent"]
+    assert run[2] == r"SOFTWARE\Microsoft\Windows\CurrentVersion\Run"
+    assert "presence-agent.exe" in run[4] and "--autostart" in run[4]
+    features = {row[0] for row in _msi_table(msi, "Feature")}
+    assert features == {"Main", "AutoStart"}
+    feature_components = {(row[0], row[1]) for row in _msi_table(msi, "FeatureComponents")}
+    assert ("AutoStart", run[5]) in feature_components
+    shortcuts = _msi_table(msi, "Shortcut")
+    assert [row[2] for row in shortcuts] == ["Presence Agent"]
+    assert shortcuts[0][4] == "[INSTALLDIR]presence-agent.exe"
+    files = {row[2] for row in _msi_table(msi, "File")}
+    assert {"presence-agent.exe", "library.so"} <= files
