@@ -243,7 +243,7 @@ class LocationDetector:
                         self.signal, name, name not in self._problems, self._problems.get(name, "")
                     )
                 )
-        if self._watcher is None or not self._watching:
+        if self._running and not self._watching:
             every = f"re-checked every {self._recheck_every:g} s"
             reports.append(SourceReport(self.signal, "timer", True, every))
         return reports
