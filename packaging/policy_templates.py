@@ -38,6 +38,21 @@ def stable_uuid(name: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, name)).upper()
 
 
+def markdown_key_table() -> str:
+    """The table of keys and MSI properties that packaging/README.md carries (checked by a test)."""
+    rows = [
+        "| Policy key | MSI property | Type | Drives | Meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for key in POLICY_KEYS:
+        kind = key.type.value + (" (" + " / ".join(key.choices) + ")" if key.choices else "")
+        meaning = key.meaning.replace("|", "/")
+        rows.append(
+            f"| `{key.name}` | `{msi_property(key)}` | {kind} | `{key.setting}` | {meaning} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
 # -- Group Policy -----------------------------------------------------------------
 
 

@@ -144,3 +144,8 @@ def test_msi_tables_follow_the_key_list(tmp_path: Path, monkeypatch: pytest.Monk
     assert shortcuts[0][4] == "[INSTALLDIR]presence-agent.exe"
     files = {row[2] for row in _msi_table(msi, "File")}
     assert {"presence-agent.exe", "library.so"} <= files
+
+
+def test_packaging_readme_lists_every_key_as_the_key_list_says() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "packaging" / "README.md").read_text()
+    assert templates.markdown_key_table() in readme
