@@ -1,0 +1,191 @@
+"""The local socket the CLI (and a second instance) uses to reach the running agent.
+
+Protocol: one JSON object per line each way; a request gets exactly one reply.
+Only the same user can connect: the socket lives in a 0700 directory, is itself
+0600, and on Linux the server also checks the peer's uid (``SO_PEERCRED``) so a
+mis-set directory mode cannot open it to others. Bad input (not JSON, not an
+object, a line over :data:`MAX_LINE`) gets an error reply; the server never dies
+of it.
+
+Windows (named pipes) is not implemented yet: :func:`serve` and :func:`request`
+raise :class:`NotImplementedError` there, so the CLI reports it clearly.
+
+Threading: :func:`serve` runs on the caller's asyncio loop and calls ``handler``
+on it; :func:`request` is a blocking client for the CLI and the UI's start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import struct
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MAX_LINE = 64 * 1024
+Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+class AgentNotRunning(Exception):
+    """Nobody listens on the agent's socket."""
+
+
+class AgentAlreadyRunning(Exception):
+    """Another agent already serves this socket."""
+
+
+class IpcServer:
+    """A running server; :meth:`close` stops it and removes the socket file."""
+
+    def __init__(self, server: asyncio.AbstractServer, path: Path) -> None:
+        self._server = server
+        self.path = path
+
+    def close(self) -> None:
+        self._server.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    async def wait_closed(self) -> None:
+        await self._server.wait_closed()
+
+
+def _error(message: str, code: int = 2) -> dict[str, Any]:
+    return {"ok": False, "error": message, "code": code}
+
+
+async def serve(path: Path, handler: Handler, *, peer_uid: int | None = None) -> IpcServer:
+    """Listen on ``path``; raises :class:`AgentAlreadyRunning` if an agent answers there.
+
+    ``peer_uid`` is the uid allowed to connect (default: ours; tests pass another).
+    """
+    _require_unix()
+    _prepare_directory(path.parent)
+    if path.exists() or path.is_symlink():
+        if _answers(path):
+            raise AgentAlreadyRunning(f"another agent is listening on {path}")
+        path.unlink()  # stale socket of an agent that died
+    allowed = os.getuid() if peer_uid is None else peer_uid
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if not _peer_allowed(writer, allowed):
+                log.warning("ipc: refused a connection from another user")
+                return
+            await _converse(reader, writer, handler)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    server = await asyncio.start_unix_server(on_connect, path=str(path), limit=MAX_LINE)
+    os.chmod(path, 0o600)
+    return IpcServer(server, path)
+
+
+async def _converse(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, handler: Handler
+) -> None:
+    while True:
+        try:
+            line = await reader.readline()
+        except (ValueError, asyncio.LimitOverrunError):
+            # The rest of an oversized line would read as garbage: answer, then hang up.
+            await _reply(writer, _error(f"request longer than {MAX_LINE} bytes"))
+            return
+        if not line:
+            return
+        if not line.strip():
+            continue
+        await _reply(writer, await _answer(line, handler))
+
+
+async def _answer(line: bytes, handler: Handler) -> dict[str, Any]:
+    try:
+        request = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return _error("request is not valid JSON")
+    if not isinstance(request, dict):
+        return _error("request must be a JSON object")
+    try:
+        reply = await handler(request)
+    except Exception as error:  # a handler bug must not take the server down
+        log.exception("ipc: handler failed for %s", request.get("cmd"))
+        return _error(f"internal error: {error}", code=1)
+    return reply
+
+
+async def _reply(writer: asyncio.StreamWriter, reply: dict[str, Any]) -> None:
+    writer.write(json.dumps(reply, default=str).encode() + b"\n")
+    await writer.drain()
+
+
+def _peer_allowed(writer: asyncio.StreamWriter, allowed: int) -> bool:
+    sock = writer.get_extra_info("socket")
+    if sock is None or not hasattr(socket, "SO_PEERCRED"):
+        return True  # macOS/BSD: the 0700 directory is the guard
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return bool(uid == allowed)
+
+
+def _prepare_directory(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if directory.stat().st_uid == os.getuid():
+        os.chmod(directory, 0o700)
+
+
+def _answers(path: Path) -> bool:
+    try:
+        with _connect(path, 1.0):
+            return True
+    except AgentNotRunning:
+        return False
+
+
+def _connect(path: Path, timeout: float) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(str(path))
+    except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError) as error:
+        sock.close()
+        raise AgentNotRunning(f"no agent is running ({path}: {error.strerror})") from None
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def request(path: Path, message: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+    """Send one request and wait for its reply; raises AgentNotRunning or TimeoutError."""
+    _require_unix()
+    with _connect(path, timeout) as sock:
+        sock.sendall(json.dumps(message).encode() + b"\n")
+        buffer = b""
+        while not buffer.endswith(b"\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                if not buffer:
+                    raise AgentNotRunning("the agent closed the connection without answering")
+                break
+            buffer += chunk
+    reply = json.loads(buffer)
+    if not isinstance(reply, dict):
+        raise ValueError("the agent sent a reply that is not a JSON object")
+    return reply
+
+
+def _require_unix() -> None:
+    if sys.platform == "win32":
+        raise NotImplementedError("the agent's local socket is not available on Windows yet")
