@@ -1,0 +1,137 @@
+"""ICS parsing against hand-written fixtures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from agent.core.signals import Attendee
+from agent.detectors.calendar_parse import (
+    CalendarError,
+    ParsedCalendar,
+    join_url,
+    parse_calendar,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def parse(name: str, start: datetime, end: datetime, **kwargs: Any) -> ParsedCalendar:
+    path = FIXTURES / name
+    return parse_calendar(path.read_bytes(), source=str(path), start=start, end=end, **kwargs)
+
+
+def test_weekly_recurrence_with_moved_and_removed_occurrence_across_dst() -> None:
+    parsed = parse("weekly.ics", utc(2026, 10, 1), utc(2026, 12, 1))
+    starts = [(m.title, m.start) for m in parsed.meetings]
+    assert starts == [
+        ("Standup", utc(2026, 10, 12, 8)),  # 10:00 CEST
+        ("Standup", utc(2026, 10, 19, 8)),
+        ("Standup", utc(2026, 10, 26, 9)),  # 10:00 CET: summer time ended on the 25th
+        # 2 Nov removed by EXDATE
+        ("Standup (moved)", utc(2026, 11, 9, 13, 30)),
+        ("Standup", utc(2026, 11, 16, 9)),
+    ]
+    moved = parsed.meetings[3]
+    assert moved.recurrence_id == utc(2026, 11, 9, 9).isoformat()
+    assert moved.end == utc(2026, 11, 9, 13, 45)
+    first = parsed.meetings[0]
+    assert first.uid == "standup-1@example.com"
+    assert first.join_url == "https://example.zoom.us/j/123456789?pwd=abc"
+    assert first.organizer == Attendee("bob@example.com", "Bob Boss")
+    assert first.attendees == (Attendee("alice@example.com", "Alice"),)
+    assert first.updated_at == utc(2026, 10, 2, 12)
+    assert parsed.problems == ()
+
+
+def test_window_limits_occurrences() -> None:
+    parsed = parse("weekly.ics", utc(2026, 11, 16), utc(2026, 11, 17))
+    assert [m.start for m in parsed.meetings] == [utc(2026, 11, 16, 9)]
+
+
+def test_other_zone_windows_zone_name_and_join_links() -> None:
+    parsed = parse("zones.ics", utc(2026, 11, 16), utc(2026, 11, 17))
+    by_uid = {m.uid: m for m in parsed.meetings}
+    new_york = by_uid["ny@example.com"]
+    assert new_york.start == utc(2026, 11, 16, 14)
+    assert new_york.join_url == "https://meet.google.com/abc-defg-hij"
+    outlook = by_uid["windows@example.com"]
+    assert outlook.start == utc(2026, 11, 16, 10)  # W. Europe Standard Time = CET
+    assert outlook.join_url == (
+        "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0"
+    )
+    review = by_uid["utc@example.com"]
+    assert review.end == utc(2026, 11, 16, 15, 45)
+    assert review.join_url == "https://acme.webex.com/meet/alice"
+
+
+def test_all_day_free_and_declined_are_left_out_cancelled_is_flagged() -> None:
+    parsed = parse(
+        "filters.ics", utc(2026, 11, 16), utc(2026, 11, 17), user_emails=["alice@example.com"]
+    )
+    assert [(m.title, m.cancelled) for m in parsed.meetings] == [
+        ("Cancelled review", True),
+        ("Real meeting", False),
+    ]
+
+
+def test_declined_only_counts_for_the_user() -> None:
+    parsed = parse("filters.ics", utc(2026, 11, 16), utc(2026, 11, 17), user_emails=["x@y.z"])
+    assert "Declined sync" in [m.title for m in parsed.meetings]
+
+
+def test_floating_times_use_the_default_zone() -> None:
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:f\r\nSUMMARY:Floating\r\n"
+        b"DTSTART:20261116T100000\r\nDTEND:20261116T110000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    parsed = parse_calendar(
+        data,
+        source="floating.ics",
+        start=utc(2026, 11, 16),
+        end=utc(2026, 11, 17),
+        default_tz=ZoneInfo("Europe/Berlin"),
+    )
+    assert parsed.meetings[0].start == utc(2026, 11, 16, 9)
+
+
+def test_unreadable_line_names_file_and_line() -> None:
+    with pytest.raises(CalendarError, match=r"broken\.ics:15: cannot read line"):
+        parse("broken.ics", utc(2026, 11, 16), utc(2026, 11, 17))
+
+
+def test_broken_event_is_skipped_and_named() -> None:
+    parsed = parse("bad-event.ics", utc(2026, 11, 16), utc(2026, 11, 17))
+    assert [m.title for m in parsed.meetings] == ["Fine"]
+    (problem,) = parsed.problems
+    assert "bad-event.ics:13: event skipped, DTSTART" in problem
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"hello", r"x\.ics:1: not an iCalendar file"),
+        (b"BEGIN:VCALENDAR\nBEGIN:VEVENT\nEND:VCALENDAR\n", r"x\.ics:3: END:VCALENDAR but VEVENT"),
+        (b"BEGIN:VCALENDAR\nVERSION:2.0\n", r"x\.ics:2: BEGIN:VCALENDAR is never closed"),
+    ],
+)
+def test_structural_errors(data: bytes, message: str) -> None:
+    with pytest.raises(CalendarError, match=message):
+        parse_calendar(data, source="x.ics", start=utc(2026, 1, 1), end=utc(2026, 1, 2))
+
+
+def test_join_url_prefers_meeting_services_and_falls_back_to_url() -> None:
+    assert join_url("", "Room 4", "no link") is None
+    assert join_url("https://intranet.example.com/x", "", "") == "https://intranet.example.com/x"
+    assert (
+        join_url("https://intranet.example.com/x", "https://zoom.us/j/1", "")
+        == "https://zoom.us/j/1"
+    )
