@@ -100,7 +100,7 @@ def _check_lines(text: str, source: str) -> _Lines:
         raise CalendarError(f"{source}:1: not an iCalendar file (no BEGIN:VCALENDAR)")
     for number, line in lines:
         try:
-            name, _params, value = Contentline(line).parts()
+            name, _params, value = Contentline(line).parts()  # type: ignore[no-untyped-call]
         except (ValueError, TypeError) as error:
             raise CalendarError(f"{source}:{number}: cannot read line: {error}") from None
         name = name.upper()
