@@ -77,12 +77,15 @@ class AudianBackend(HttpBackend):
     def messages_for(self, change: PresenceChange) -> list[Message]:
         state = change.state
         status, text, until, _ = state.visible()
+        before = change.previous.status if change.previous else None
+        again = is_reassertion(change)
+        if change.previous is not None and not again:
+            if change.previous.visible()[:3] == (status, text, until):
+                return []  # only the location changed: Audian has no location
         presence = {"op": "presence", "status": status.value, "message": text}
         if until is not None:
             presence["until"] = iso_z(until)
         messages = [new_message(presence, expires=until, group="presence")]
-        before = change.previous.status if change.previous else None
-        again = is_reassertion(change)
         if self.options.dnd_endpoint:
             if status is Status.DND and (before is not Status.DND or again):
                 dnd: dict[str, Any] = {"op": "dnd_on", "reason": text or "Do not disturb"}
