@@ -1,0 +1,163 @@
+"""How long the user has been idle, read only when the answer can matter.
+
+No fixed-rate polling while the user is active: after each read the detector sleeps
+until the smallest idle threshold could first be crossed (threshold minus idle now).
+Once past it, it watches for the user's return: a push from the source when it can
+(GNOME's user-active watch), else a short poll that runs only while idle.
+
+Threading: everything runs on the agent's asyncio loop; sources that block run their
+calls on their own thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Coroutine, Sequence
+from typing import Protocol, runtime_checkable
+
+from agent.config.schema import Config
+from agent.core.signals import IdleObserved
+from agent.detectors.base import Sink, SourceReport
+from agent.detectors.selection import NO_SOURCE, Candidate, SourceSelector, supervise
+
+AWAY_POLL = 0.5
+"""Poll period while idle past a threshold: return is noticed well within 1 s."""
+MIN_DELAY = 0.05
+
+
+class IdleSource(Protocol):
+    """Seconds since the last user input; raises when the source stopped working."""
+
+    async def idle_seconds(self) -> float: ...
+
+    async def close(self) -> None: ...
+
+
+@runtime_checkable
+class ActivityPush(Protocol):
+    """A source that can wake us at the user's next input instead of being polled."""
+
+    async def wait_active(self, timeout: float | None) -> None: ...
+
+
+def idle_thresholds(config: Config) -> tuple[float, ...]:
+    """Every idle time at which a rule can change its mind: ``away_after`` and idle rules."""
+    values = {config.idle.away_after}
+    values.update(r.after for r in config.rules if r.condition == "idle" and r.after is not None)
+    return tuple(sorted(v for v in values if v > 0)) or (config.idle.away_after,)
+
+
+def next_check(idle: float, thresholds: Sequence[float]) -> tuple[float | None, bool]:
+    """Seconds until the next read (``None``: no further threshold), and whether idle.
+
+    Below the smallest threshold nothing can change before it is reached; past it the
+    caller watches for the user's return as well.
+    """
+    ahead = [t - idle for t in thresholds if t > idle]
+    delay = max(min(ahead), MIN_DELAY) if ahead else None
+    return delay, idle >= min(thresholds)
+
+
+class IdleDetector:
+    """Pushes ``IdleObserved`` at start, at each threshold crossing and on the user's return."""
+
+    signal = "idle"
+
+    def __init__(
+        self,
+        candidates: Sequence[Candidate[IdleSource]],
+        thresholds: Sequence[float],
+        away_poll: float = AWAY_POLL,
+    ) -> None:
+        self._selector: SourceSelector[IdleSource] = SourceSelector(self.signal, candidates)
+        self._thresholds = tuple(thresholds)
+        self._away_poll = away_poll
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, sink: Sink) -> None:
+        def unknown() -> None:
+            sink(IdleObserved(None, NO_SOURCE))
+
+        self._task = asyncio.create_task(
+            supervise(self._selector, lambda n, s: self._watch(n, s, sink), unknown)
+        )
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def reconfigure(self, config: Config) -> None:
+        self._thresholds = idle_thresholds(config)
+        self._changed.set()
+
+    def report(self) -> list[SourceReport]:
+        return self._selector.report()
+
+    @property
+    def degraded(self) -> bool:
+        return self._selector.degraded
+
+    async def _watch(self, name: str, source: IdleSource, sink: Sink) -> None:
+        try:
+            while True:
+                self._changed.clear()
+                idle = await source.idle_seconds()
+                sink(IdleObserved(idle, name))
+                delay, idle_now = next_check(idle, self._thresholds)
+                if idle_now and isinstance(source, ActivityPush):
+                    await self._until_changed(source.wait_active(delay))
+                    continue
+                if idle_now:
+                    delay = self._away_poll if delay is None else min(delay, self._away_poll)
+                await self._until_changed(asyncio.sleep(delay or MIN_DELAY))
+        finally:
+            await source.close()
+
+    async def _until_changed(self, waiting: Coroutine[object, object, None]) -> None:
+        """Wait for ``waiting`` or a reconfigure, whichever comes first."""
+        task = asyncio.create_task(waiting)
+        changed = asyncio.create_task(self._changed.wait())
+        try:
+            done, _ = await asyncio.wait({task, changed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            task.cancel()
+            changed.cancel()
+            await asyncio.wait({task, changed})
+        if task in done:
+            task.result()
+
+
+def create_idle_detector(config: Config) -> IdleDetector:
+    """The idle detector with this OS's sources in order of preference."""
+    return IdleDetector(idle_candidates(), idle_thresholds(config))
+
+
+def idle_candidates() -> list[Candidate[IdleSource]]:
+    native: list[Candidate[IdleSource]]
+    if sys.platform == "win32":
+        from agent.platform.windows.idle import WindowsIdle
+
+        native = [Candidate("windows-lastinput", WindowsIdle.open)]
+    elif sys.platform == "darwin":
+        from agent.platform.macos.idle import QuartzIdle
+
+        native = [Candidate("macos-quartz", QuartzIdle.open)]
+    else:
+        from agent.platform.linux.dbus_idle import LogindIdle, MutterIdle, ScreenSaverIdle
+        from agent.platform.linux.x11_idle import X11Idle
+
+        native = [
+            Candidate("gnome-mutter", MutterIdle.open),
+            Candidate("x11-screensaver", X11Idle.open),
+            Candidate("freedesktop-screensaver", ScreenSaverIdle.open),
+            Candidate("logind", LogindIdle.open, fallback=True),
+        ]
+    from agent.detectors.idle_input import InputActivityIdle
+
+    return [*native, Candidate("pynput-input", InputActivityIdle.open, fallback=True)]

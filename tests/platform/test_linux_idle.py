@@ -1,0 +1,90 @@
+"""Linux idle sources against a real Xvfb (xdotool input) and mock D-Bus services."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+
+import dbus
+import pytest
+
+from agent.platform.linux.dbus_idle import LogindIdle, MutterIdle
+from agent.platform.linux.dbus_link import BusGone
+from agent.platform.linux.x11_idle import X11Idle
+from tests.platform.dbus_mocks import logind_mock, mutter_mock, private_system_bus
+from tests.platform.loop_thread import LoopThread
+from tests.platform.x_input import move_mouse
+from tests.support import wait_until
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Linux desktop services")
+
+
+@pytest.fixture
+def loop() -> Iterator[LoopThread]:
+    thread = LoopThread()
+    yield thread
+    thread.close()
+
+
+def test_x11_idle_grows_and_resets_on_mousemove(xvfb: object, loop: LoopThread) -> None:
+    source = loop.run(X11Idle.open())
+    try:
+        move_mouse()
+        wait_until(lambda: loop.run(source.idle_seconds()) < 0.3, what="idle reset")
+        wait_until(lambda: loop.run(source.idle_seconds()) >= 0.6, what="idle to grow")
+        move_mouse()
+        wait_until(lambda: loop.run(source.idle_seconds()) < 0.3, what="idle reset by input")
+    finally:
+        loop.run(source.close())
+
+
+def test_x11_refuses_without_a_display(loop: LoopThread) -> None:
+    with pytest.raises(Exception):  # noqa: B017 - any Xlib connection error is a failed probe
+        loop.run(X11Idle.open(":97"))
+
+
+def test_mutter_idletime_and_user_active_push(loop: LoopThread) -> None:
+    with mutter_mock() as mock:
+        mock.set_idle(42_000)
+        source = loop.run(MutterIdle.open())
+        assert loop.run(source.idle_seconds()) == 42.0
+        future = asyncio.run_coroutine_threadsafe(source.wait_active(None), loop.loop)
+        wait_until(lambda: mock.calls("AddUserActiveWatch"), what="active watch")
+        mock.fire(99)  # someone else's watch
+        mock.fire(1)
+        future.result(5)
+        loop.run(source.close())
+
+
+def test_mutter_wait_times_out_and_removes_its_watch(loop: LoopThread) -> None:
+    with mutter_mock() as mock:
+        source = loop.run(MutterIdle.open())
+        loop.run(source.wait_active(0.1))
+        assert mock.calls("RemoveWatch")
+        loop.run(source.close())
+
+
+def test_mutter_going_away_breaks_the_source(loop: LoopThread) -> None:
+    with mutter_mock() as mock:
+        source = loop.run(MutterIdle.open())
+        future = asyncio.run_coroutine_threadsafe(source.wait_active(None), loop.loop)
+        wait_until(lambda: mock.calls("AddUserActiveWatch"), what="active watch")
+    with pytest.raises(BusGone):
+        future.result(5)
+    with pytest.raises(Exception):  # noqa: B017 - the name has no owner any more
+        loop.run(source.idle_seconds())
+    loop.run(source.close())
+
+
+def test_logind_idle_hint(loop: LoopThread) -> None:
+    with private_system_bus(), logind_mock() as (_manager, session):
+        now = [100_000_000]
+        source = loop.run(LogindIdle.open(monotonic_usec=lambda: now[0]))
+        assert loop.run(source.idle_seconds()) == 0.0
+        session.UpdateProperties(
+            "org.freedesktop.login1.Session",
+            {"IdleHint": True, "IdleSinceHintMonotonic": dbus.UInt64(40_000_000)},
+        )
+        assert loop.run(source.idle_seconds()) == 60.0
+        loop.run(source.close())
