@@ -9,26 +9,18 @@ the same changes. Not thread-safe: call it from one thread (the agent's loop).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any
 
-from agent.config.schema import (
-    Config,
-    IdleSettings,
-    LocationEntry,
-    ScheduleSettings,
-)
 from agent.core.clock import Clock
 from agent.core.debounce import Hysteresis, Settled
-from agent.core.durations import parse_duration
+from agent.core.engine_settings import EngineSettings
 from agent.core.explain import Context, iso, location_json, meeting_json, reason_text
 from agent.core.model import Location, PresenceChange, PresenceState, Status
 from agent.core.places import Places
-from agent.core.rules import Condition, Rule, Signals, build_rules, default_rules, first_match
+from agent.core.rules import Condition, Signals, first_match
 from agent.core.saved_state import Override, Pause, Pin, SavedState
-from agent.core.schedule import DAY_NAMES, WorkingHours, machine_zone, resolve_zone
+from agent.core.schedule import WorkingHours
 from agent.core.signals import (
     CallObserved,
     IdleObserved,
@@ -39,62 +31,11 @@ from agent.core.signals import (
     Observation,
     SleepObserved,
 )
+from agent.core.until import resolve_until
 
 __all__ = ["Engine", "EngineSettings", "SavedState"]
 
-LOCATION_MODES = ("off", "site", "full")
-_CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}")
 _AutoDecision = tuple[Status, str, datetime | None, str]
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """What the engine needs from the configuration, checked; ``problems`` lists fixes made."""
-
-    rules: tuple[Rule, ...] = default_rules(IdleSettings())
-    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
-    zone: tzinfo = UTC
-    call_min_duration: float = 2.0
-    call_hold_after: float = 15.0
-    location_mode: str = "full"
-    location_stable_for: float = 30.0
-    locations: tuple[LocationEntry, ...] = ()
-    problems: tuple[str, ...] = ()
-
-    @classmethod
-    def from_config(cls, config: Config, zone: tzinfo | None = None) -> EngineSettings:
-        """Settings from the effective config; ``zone`` overrides ``[schedule].timezone``."""
-        rules, problems = build_rules(config.rules, config.idle)
-        schedule = config.schedule
-        if zone is None:
-            try:
-                zone = resolve_zone(schedule.timezone)
-            except ValueError as error:
-                problems.append(f"schedule.timezone: {error}")
-                zone = machine_zone()
-        unknown_days = [d for d in schedule.days if d.strip().lower()[:3] not in DAY_NAMES]
-        if unknown_days:
-            problems.append(f"schedule.days: unknown day(s) {', '.join(unknown_days)}")
-        try:
-            WorkingHours(schedule, zone)
-        except ValueError as error:
-            problems.append(f"schedule: {error}; using 09:00-17:00")
-            schedule = ScheduleSettings(schedule.timezone, schedule.days, enabled=schedule.enabled)
-        mode = config.location.mode
-        if mode not in LOCATION_MODES:
-            problems.append(f"location.mode: {mode!r} is not one of {', '.join(LOCATION_MODES)}")
-            mode = "full"
-        return cls(
-            rules=rules,
-            schedule=schedule,
-            zone=zone,
-            call_min_duration=config.call.min_duration,
-            call_hold_after=config.call.hold_after,
-            location_mode=mode,
-            location_stable_for=config.location.stable_for,
-            locations=config.locations,
-            problems=tuple(problems),
-        )
 
 
 class Engine:
@@ -244,43 +185,9 @@ class Engine:
     def resolve_until(self, spec: str) -> datetime | None:
         """An expiry from what a person typed; ``None`` for "" / "never".
 
-        Accepts a duration ("30m", "2h"), "today" (end of the working day, or midnight
-        when it is over), "tomorrow" (start of the next working day), "week" (end of
-        the working week), a clock time "14:30" (next one) or an ISO date and time
-        (without an offset: in the schedule's zone). Raises ValueError otherwise.
+        See :func:`agent.core.until.resolve_until` for what is accepted.
         """
-        text = spec.strip()
-        word = text.lower()
-        now = self._clock.now()
-        if word in ("", "never"):
-            return None
-        if word == "today":
-            return self._hours.end_of_day(now)
-        if word == "tomorrow":
-            return self._hours.start_of_next_day(now)
-        if word == "week":
-            return self._hours.end_of_week(now)
-        if _CLOCK_TIME.fullmatch(word):
-            return self._next_clock_time(word, now)
-        try:
-            seconds = parse_duration(word)
-        except ValueError:
-            pass
-        else:
-            if seconds <= 0:
-                raise ValueError(f"{text!r}: the duration must be longer than zero")
-            return now + timedelta(seconds=seconds)
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(
-                f"{text!r}: use a duration like '30m' or '2h', 'today', 'tomorrow', 'week', "
-                "a time like '14:30' or a date and time like '2030-01-31T14:30'"
-            ) from None
-        moment = self._aware(moment)
-        if moment <= now:
-            raise ValueError(f"{text!r} is in the past")
-        return moment
+        return resolve_until(spec, self._clock.now(), self._hours)
 
     @property
     def current(self) -> PresenceState:
@@ -466,15 +373,3 @@ class Engine:
     def _aware(self, moment: datetime) -> datetime:
         """A time without an offset is in the schedule's zone."""
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=self._settings.zone)
-
-    def _next_clock_time(self, text: str, now: datetime) -> datetime:
-        hour, minute = (int(part) for part in text.split(":"))
-        if hour > 23 or minute > 59:
-            raise ValueError(f"{text!r} is not a time of day")
-        local = now.astimezone(self._settings.zone)
-        moment = datetime.combine(local.date(), time(hour, minute), tzinfo=self._settings.zone)
-        if moment.astimezone(UTC) <= now:
-            moment = datetime.combine(
-                local.date() + timedelta(days=1), time(hour, minute), tzinfo=self._settings.zone
-            )
-        return moment.astimezone(UTC)
