@@ -1,0 +1,25 @@
+"""Names of the tray menu items IT can hide with ``[ui] hidden_menu_items``.
+
+The policy key ``HiddenMenuItems`` takes these names; the module has no Qt import so
+the policy tooling can read the list without a display.
+"""
+
+from __future__ import annotations
+
+MENU_ITEMS: dict[str, str] = {
+    "status.available": "the Available status",
+    "status.busy": "the Busy status",
+    "status.away": "the Away status",
+    "status.dnd": "the Do not disturb status",
+    "status.invisible": "the Appear offline status",
+    "status.offline": "the Offline status",
+    "message": "Set a status message…",
+    "dnd": "Do not disturb for",
+    "pause": "Pause automatic updates for",
+    "location": "I'm at",
+    "meeting": "the current or next meeting",
+    "recent": "Recent changes",
+    "settings": "Settings…",
+    "logs": "Open logs folder",
+    "quit": "Quit",
+}

@@ -1,0 +1,226 @@
+"""The tray controller: wires the service thread to the icon, the menu and the windows.
+
+Everything here runs on the GUI thread and never blocks: requests go to the service
+thread, file reads go through ``ServiceThread.background``. Dialogs and the settings
+window are imported and built on first use, which keeps the idle tray process small.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QCursor, QDesktopServices
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+
+from agent.core.model import Status
+from agent.ui import describe
+from agent.ui.icons import status_icon
+from agent.ui.journal import recent_changes
+from agent.ui.menu import TrayMenu
+from agent.ui.notifications import notices
+from agent.ui.service_thread import ServiceThread
+
+if TYPE_CHECKING:
+    from agent.config.loader import LoadedConfig
+    from agent.config.paths import Paths
+    from agent.detectors.base import Detector
+    from agent.ui.message_dialog import MessageDialog
+    from agent.ui.settings.window import SettingsWindow
+    from agent.ui.status_window import StatusWindow
+    from agent.ui.wizard import FirstRunWizard
+
+log = logging.getLogger(__name__)
+
+RECENT_LIMIT = 8
+
+
+class TrayController(QObject):
+    """One per tray process: owns the service thread, the icon and the windows."""
+
+    config_loaded = Signal()
+    """The effective configuration was (re)read; :attr:`config` is current."""
+
+    def __init__(
+        self,
+        paths: Paths,
+        detectors: list[Detector] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.snapshot: dict[str, Any] = {}
+        self.config: LoadedConfig | None = None
+        self.service = ServiceThread(paths, detectors, self)
+        self.menu = TrayMenu()
+        self.tray = QSystemTrayIcon(status_icon(Status.OFFLINE), self)
+        self.tray.setToolTip("Presence Agent — starting")
+        self.tray.setContextMenu(self.menu)
+        self.message_dialog: MessageDialog | None = None
+        self.settings_window: SettingsWindow | None = None
+        self.wizard: FirstRunWizard | None = None
+        self.status_window: StatusWindow | None = None
+        self.last_reply: dict[str, Any] | None = None
+        self.tray.activated.connect(self._on_tray_activated)
+        self.menu.request.connect(self.send)
+        self.menu.message_dialog_requested.connect(self.open_message_dialog)
+        self.menu.settings_requested.connect(self.open_settings)
+        self.menu.logs_requested.connect(self.open_logs)
+        self.menu.join_requested.connect(self._join)
+        self.menu.quit_requested.connect(self.quit)
+        self.service.snapshot_changed.connect(self._on_snapshot)
+        self.service.activated.connect(self.activate)
+        self.service.failed.connect(self._on_failed)
+
+    def start(self, first_run: bool = False) -> None:
+        """Start the service and show the icon (or the status window without a tray)."""
+        self.service.start()
+        self.tray.show()
+        self.reload_config()
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            self.show_status_window(
+                "No system tray was found on this desktop (for example a Wayland session "
+                "without a StatusNotifier host), so Presence Agent shows this window instead. "
+                "It keeps running while the window is open."
+            )
+        if first_run:
+            self.open_wizard()
+
+    def quit(self) -> None:
+        self.tray.hide()
+        self.service.stop()
+        QApplication.quit()
+
+    # -- service ----------------------------------------------------------------------
+
+    def send(self, request: dict[str, Any]) -> None:
+        """Send a request to the service; failures are shown, never raised."""
+        self.service.call(request, self._on_reply)
+
+    def _on_reply(self, reply: dict[str, Any]) -> None:
+        self.last_reply = reply
+        if not reply.get("ok", False):
+            error = str(reply.get("error") or "the request failed")
+            log.warning("request failed: %s", error)
+            self.tray.showMessage("Presence Agent", error, QSystemTrayIcon.MessageIcon.Warning)
+
+    def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
+        previous = self.snapshot or None
+        self.snapshot = snapshot
+        status = describe.status_of(snapshot)
+        self.tray.setIcon(status_icon(status, describe.needs_badge(snapshot)))
+        self.tray.setToolTip(describe.tooltip(snapshot))
+        self.menu.set_snapshot(snapshot)
+        if self.status_window is not None:
+            self.status_window.set_snapshot(snapshot)
+        if self.config is not None:
+            for text in notices(previous, snapshot, self.config.config.ui):
+                self.tray.showMessage("Presence Agent", text, status_icon(status))
+        journal = self.paths.journal_file
+        self.service.background(lambda: recent_changes(journal, RECENT_LIMIT), self._on_recent)
+
+    def _on_recent(self, entries: Any) -> None:
+        if entries is not None:
+            self.menu.set_recent(entries)
+            if self.message_dialog is not None:
+                self.message_dialog.set_recent([e.message for e in entries if e.message])
+
+    def _on_failed(self, error: str) -> None:
+        self.tray.setToolTip(f"Presence Agent is not running: {error}")
+        self.show_status_window(f"The agent could not run: {error}")
+
+    def reload_config(self) -> None:
+        """Re-read the effective configuration off the GUI thread (menu, policy locks)."""
+        paths = self.paths
+
+        def load() -> LoadedConfig | None:
+            from agent.config.loader import ConfigError, load_config
+
+            try:
+                return load_config(paths)
+            except ConfigError as exc:
+                log.warning("configuration problems: %s", "; ".join(exc.problems))
+                return None
+
+        self.service.background(load, self._on_config)
+
+    def _on_config(self, loaded: LoadedConfig | None) -> None:
+        if loaded is None:
+            return
+        self.config = loaded
+        config = loaded.config
+        self.menu.set_locations([(loc.id, loc.name) for loc in config.locations])
+        self.menu.set_hidden(config.ui.hidden_menu_items)
+        self.config_loaded.emit()
+
+    # -- windows ----------------------------------------------------------------------
+
+    def activate(self) -> None:
+        """Another launch asked for us: bring up the settings window."""
+        self.open_settings("")
+
+    def _on_tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.menu.popup(QCursor.pos())
+
+    def open_message_dialog(self) -> None:
+        from agent.ui.message_dialog import MessageDialog
+
+        if self.message_dialog is None:
+            presets = self.config.config.ui.preset_messages if self.config else ()
+            self.message_dialog = MessageDialog(presets)
+            self.message_dialog.request.connect(self.send)
+        self.message_dialog.prepare(self.snapshot)
+        _raise(self.message_dialog)
+
+    def open_settings(self, tab: str = "") -> None:
+        from agent.ui.settings.window import SettingsWindow
+
+        if self.settings_window is None:
+            self.settings_window = SettingsWindow(self)
+        self.settings_window.show_tab(tab)
+        _raise(self.settings_window)
+
+    def open_wizard(self) -> None:
+        from agent.ui.wizard import FirstRunWizard
+
+        if self.wizard is None:
+            self.wizard = FirstRunWizard(self)
+        _raise(self.wizard)
+
+    def show_status_window(self, why: str) -> None:
+        from agent.ui.status_window import StatusWindow
+
+        if self.status_window is None:
+            self.status_window = StatusWindow(self.menu)
+            self.status_window.set_snapshot(self.snapshot)
+        self.status_window.set_reason(why)
+        _raise(self.status_window)
+
+    def open_logs(self) -> None:
+        log_dir = self.paths.log_dir
+
+        def ensure() -> str:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            return str(log_dir)
+
+        self.service.background(ensure, self._open_folder)
+
+    def _open_folder(self, folder: str | None) -> None:
+        if folder:
+            self._open_url(QUrl.fromLocalFile(folder))
+
+    def _join(self, url: str) -> None:
+        if url:
+            self._open_url(QUrl(url))
+
+    def _open_url(self, url: QUrl) -> None:
+        if not QDesktopServices.openUrl(url):
+            self.tray.showMessage("Presence Agent", f"Could not open {url.toString()}")
+
+
+def _raise(widget: QWidget) -> None:
+    widget.show()
+    widget.raise_()
+    widget.activateWindow()

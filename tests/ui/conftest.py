@@ -1,0 +1,108 @@
+"""Fixtures for the tray tests: a real XEmbed tray host and the tray on the real service."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.config.paths import Paths
+from tests.support import wait_until
+
+CONFIG = """\
+# My presence settings (this comment must survive a save from the settings window)
+[user]
+email = "ada@example.com"
+
+[idle]
+away_after = "5m"  # five minutes
+
+[[locations]]
+id = "hq-3"
+type = "level"
+name = "HQ level 3"
+subnet = ["10.3.0.0/16"]
+
+[[locations]]
+id = "home-office"
+name = "Home office"
+ssid = ["ada-home"]
+
+[[backends]]
+name = "local"
+type = "local"
+"""
+
+
+def _tray_owner() -> int:
+    from Xlib import display
+
+    d = display.Display()
+    try:
+        screen = d.get_default_screen()
+        owner = d.get_selection_owner(d.intern_atom(f"_NET_SYSTEM_TRAY_S{screen}"))
+        return int(owner.id) if owner else 0
+    finally:
+        d.close()
+
+
+@pytest.fixture(scope="session")
+def tray_host() -> Iterator[subprocess.Popen[bytes]]:
+    """``trayer``, a real XEmbed system tray, on the test X server."""
+    trayer = shutil.which("trayer")
+    if trayer is None:
+        pytest.fail("trayer is not installed (tests/system-deps.sh installs it)")
+    process = subprocess.Popen(
+        [trayer, "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "24"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(_tray_owner, timeout=10, what="trayer to own the system tray selection")
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+
+
+@pytest.fixture
+def config_file(agent_paths: Paths) -> Path:
+    agent_paths.config_file.write_text(CONFIG, encoding="utf-8")
+    return agent_paths.config_file
+
+
+@pytest.fixture
+def controller(qtbot: Any, agent_paths: Paths, config_file: Path, tray_host: Any) -> Iterator[Any]:
+    """The tray controller running the real service (local backend, no detectors)."""
+    from agent.ui.tray import TrayController
+
+    tray = TrayController(agent_paths, detectors=[])
+    tray.start(first_run=False)
+    wait_for(qtbot, lambda: tray.snapshot and tray.config is not None, "the first snapshot")
+    yield tray
+    close_all(tray)
+
+
+def close_all(tray: Any) -> None:
+    for window in (tray.message_dialog, tray.settings_window, tray.wizard, tray.status_window):
+        if window is not None:
+            window.close()
+    tray.tray.hide()
+    tray.service.stop()
+
+
+def wait_for(qtbot: Any, condition: Any, what: str, timeout: float = 10.0) -> Any:
+    """Wait on a condition while the Qt event loop keeps running (signals get delivered)."""
+    result: list[Any] = []
+
+    def check() -> None:
+        value = condition()
+        assert value, f"waiting for {what}"
+        result.append(value)
+
+    qtbot.waitUntil(check, timeout=int(timeout * 1000))
+    return result[-1]
