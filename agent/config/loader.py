@@ -24,6 +24,7 @@ from agent.config.locate import key_lines, line_of
 from agent.config.paths import Paths
 from agent.config.policy import PolicyData, PolicyReader, default_reader
 from agent.config.schema import Config
+from agent.core.durations import format_duration
 
 ORIGINS = ("enforced", "user", "recommended", "default")
 
@@ -141,20 +142,25 @@ def _origin(key: str, merged: overlay.Overlay, written: set[str]) -> str:
     return "default"
 
 
-def settings(config: Any, prefix: str = "") -> dict[str, Any]:
-    """Every effective setting by dotted key (arrays of tables as ``name[i].key``)."""
+def settings(config: Any, prefix: str = "", render: bool = False) -> dict[str, Any]:
+    """Every effective setting by dotted key (arrays of tables as ``name[i].key``).
+
+    ``render`` writes durations the way the file does ("5m") instead of seconds.
+    """
     found: dict[str, Any] = {}
     for item in dataclasses.fields(config):
         value = getattr(config, item.name)
         key = f"{prefix}.{item.name}" if prefix else item.name
         if dataclasses.is_dataclass(value):
-            found.update(settings(value, key))
+            found.update(settings(value, key, render))
         elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
             for index, entry in enumerate(value):
-                found.update(settings(entry, f"{key}[{index}]"))
+                found.update(settings(entry, f"{key}[{index}]", render))
         elif isinstance(value, dict):
             for name, option in value.items():
                 found[f"{key}.{name}"] = option
+        elif render and item.metadata.get("duration") and isinstance(value, float):
+            found[key] = format_duration(value)
         else:
             found[key] = value
     return found

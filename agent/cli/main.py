@@ -1,0 +1,51 @@
+"""``presence-agent``: the command line. One module per command group, heavy imports inside.
+
+Start-up must stay fast (``status`` is run by scripts and shell prompts), so this
+module and the command modules import only the standard library at the top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from agent import __version__
+from agent.cli import autostart, config, doctor, presence, run, secret
+from agent.cli.exit_codes import CliError, ExitCode
+
+GROUPS = (run, presence, secret, config, doctor, autostart)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="presence-agent",
+        description="Knows whether you are available and keeps presence systems up to date.",
+        epilog="Exit codes: 0 ok, 1 failure, 2 bad input, 3 agent not running.",
+    )
+    parser.add_argument("--version", action="version", version=f"presence-agent {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in GROUPS:
+        group.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return ExitCode.BAD_INPUT
+    try:
+        return int(args.func(args))
+    except CliError as error:
+        print(f"presence-agent: {error}", file=sys.stderr)
+        return int(error.code)
+    except KeyboardInterrupt:
+        return ExitCode.FAILURE
+    except BrokenPipeError:
+        # `presence-agent config show | head`: the reader left; say nothing more.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.FAILURE

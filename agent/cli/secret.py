@@ -1,0 +1,113 @@
+"""``presence-agent secret set|delete|list``: backend credentials in the OS keyring."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from agent.cli.exit_codes import CliError, ExitCode
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("secret", help="store backend credentials in the keyring")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    set_ = actions.add_parser("set", help="store a secret read from stdin (no echo on a terminal)")
+    set_.add_argument("backend", metavar="BACKEND", help="the [[backends]] name")
+    set_.add_argument("field", metavar="FIELD", help="e.g. api_token, password, client_secret")
+    set_.set_defaults(func=set_secret)
+    delete = actions.add_parser("delete", help="remove a stored secret")
+    delete.add_argument("backend", metavar="BACKEND")
+    delete.add_argument("field", metavar="FIELD")
+    delete.set_defaults(func=delete_secret)
+    list_ = actions.add_parser("list", help="which secrets are stored (never their values)")
+    list_.set_defaults(func=list_secrets)
+
+
+def _store() -> Any:
+    from agent.secrets import SecretStore
+
+    return SecretStore()
+
+
+def _keyring_errors() -> tuple[type[Exception], ...]:
+    from agent.secrets import NoKeyringError
+
+    return (NoKeyringError,)
+
+
+def _read_value(backend: str, field: str) -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"Secret for {backend}/{field} (not shown): ")
+    return sys.stdin.read().rstrip("\r\n")
+
+
+def set_secret(args: argparse.Namespace) -> int:
+    _check_name(args.backend, args.field)
+    for warning in _field_warnings(args.backend, args.field):
+        print(f"presence-agent: warning: {warning}", file=sys.stderr)
+    value = _read_value(args.backend, args.field)
+    if not value:
+        raise CliError("no secret given on stdin; nothing stored", ExitCode.BAD_INPUT)
+    try:
+        _store().set(args.backend, args.field, value)
+    except _keyring_errors() as error:
+        raise CliError(str(error)) from None
+    print(f"Stored {args.backend}/{args.field} in the keyring.")
+    return ExitCode.OK
+
+
+def delete_secret(args: argparse.Namespace) -> int:
+    _check_name(args.backend, args.field)
+    try:
+        existed = _store().delete(args.backend, args.field)
+    except _keyring_errors() as error:
+        raise CliError(str(error)) from None
+    if not existed:
+        raise CliError(f"no secret {args.backend}/{args.field} is stored")
+    print(f"Deleted {args.backend}/{args.field}.")
+    return ExitCode.OK
+
+
+def list_secrets(args: argparse.Namespace) -> int:
+    try:
+        pairs = _store().list()
+    except _keyring_errors() as error:
+        raise CliError(str(error)) from None
+    if not pairs:
+        print("No secrets stored.")
+    for backend, field in pairs:
+        print(f"{backend}/{field}")
+    return ExitCode.OK
+
+
+def _check_name(backend: str, field: str) -> None:
+    for what, name in (("backend", backend), ("field", field)):
+        if not name or "/" in name or name.strip() != name:
+            raise CliError(f"invalid {what} name {name!r}", ExitCode.BAD_INPUT)
+
+
+def _field_warnings(backend: str, field: str) -> list[str]:
+    """Hints when the secret will not be used by the current configuration (not errors)."""
+    from agent.config.loader import ConfigError, load_config
+    from agent.config.paths import Paths
+    from agent.config.validate import registry
+
+    try:
+        config = load_config(Paths.from_environment()).config
+    except ConfigError:
+        return []
+    entries = {entry.name: entry for entry in config.backends}
+    entry = entries.get(backend)
+    if entry is None:
+        if backend.startswith("calendar:"):
+            return []
+        return [f"no backend named {backend!r} is configured (yet)"]
+    module = registry()
+    fields = getattr(module, "SECRET_FIELDS", {}).get(entry.type) if module else None
+    if fields is not None and field not in fields:
+        known = ", ".join(fields) or "none"
+        return [f"{entry.type} backends do not use {field!r} (their secret fields: {known})"]
+    return []
