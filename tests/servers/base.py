@@ -294,12 +294,12 @@ def json_body(request: Recorded) -> Any:
 
 
 def auth_value(request: Recorded, scheme: str) -> str:
-    """The credentials after ``scheme`` in Authorization (scheme matched exactly)."""
+    """The credentials after ``scheme`` in Authorization (schemes are case-insensitive)."""
     value = request.header("authorization")
     if not value:
         raise Reject(401, "missing Authorization header")
     given, _, rest = value.partition(" ")
-    if given != scheme or not rest:
+    if given.lower() != scheme.lower() or not rest:
         raise Reject(401, f"Authorization must use the {scheme} scheme")
     return rest.strip()
 
