@@ -55,7 +55,7 @@ class ChangeWatcher(Protocol):
     source: str
 
     def start(self, on_change: Callable[[], None]) -> None:
-        """Start watching (on the loop); raises ``OSError`` when it cannot."""
+        """Start watching (on the loop); raises when it cannot."""
         ...
 
     def stop(self) -> None: ...
@@ -71,6 +71,35 @@ class WifiSource(Protocol):
     async def read(self) -> tuple[WifiLink, ...]: ...
 
     async def stop(self) -> None: ...
+
+
+class CallbackWatcher:
+    """A :class:`ChangeWatcher` over an OS registration that calls back on its own thread.
+
+    ``register(callback)`` starts the OS notifications and returns the function that
+    cancels them; each callback is handed to the loop with ``call_soon_threadsafe``.
+    """
+
+    def __init__(
+        self, source: str, register: Callable[[Callable[[], None]], Callable[[], None]]
+    ) -> None:
+        self.source = source
+        self._register = register
+        self._cancel: Callable[[], None] | None = None
+
+    def start(self, on_change: Callable[[], None]) -> None:
+        loop = asyncio.get_running_loop()
+
+        def from_any_thread() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed under us
+                loop.call_soon_threadsafe(on_change)
+
+        self._cancel = self._register(from_any_thread)
+
+    def stop(self) -> None:
+        if self._cancel is not None:
+            self._cancel()
+            self._cancel = None
 
 
 class LocationDetector:
@@ -126,7 +155,7 @@ class LocationDetector:
             try:
                 self._watcher.start(self._changed)
                 self._watching = True
-            except OSError as error:
+            except Exception as error:  # no netlink, no OS notifications: the timer stands in
                 self._problems[self._watcher.source] = f"not available ({error})"
         if self._wifi is not None:
             try:
@@ -264,11 +293,13 @@ def create_location_detector(config: Config) -> LocationDetector:
 
         return LocationDetector(config, LinuxNetReader(), RouteWatcher(), NetworkManagerWifi())
     if sys.platform == "win32":
-        from agent.platform.windows.net import AddressChangeWatcher, WindowsNetReader
+        from agent.platform.windows import net as windows
 
-        return LocationDetector(config, WindowsNetReader(), AddressChangeWatcher())
+        watcher = CallbackWatcher("windows-notify", windows.register_address_changes)
+        return LocationDetector(config, windows.WindowsNetReader(), watcher)
     if sys.platform == "darwin":
-        from agent.platform.macos.net import MacNetReader
+        from agent.platform.macos import net as macos
 
-        return LocationDetector(config, MacNetReader())
+        watcher = CallbackWatcher("systemconfiguration", macos.register_network_changes)
+        return LocationDetector(config, macos.MacNetReader(), watcher)
     raise RuntimeError(f"no network reader for {sys.platform}")

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Sequence
+import socket
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from agent.config.schema import LocationEntry
 from agent.core.model import Location
@@ -21,8 +23,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-#: Interface name prefixes of tunnels: OpenVPN/WireGuard/macOS utun/PPP/TAP adapters.
-VPN_PREFIXES = ("tun", "wg", "utun", "ppp", "tap")
+#: Interface name prefixes of tunnels: OpenVPN/WireGuard/macOS utun and ipsec/PPP/TAP.
+VPN_PREFIXES = ("tun", "wg", "utun", "ppp", "tap", "ipsec")
 
 _MAC_SEPARATED = re.compile(r"^[0-9a-f]{1,2}([:-])[0-9a-f]{1,2}(\1[0-9a-f]{1,2}){4}$")
 _MAC_PLAIN = re.compile(r"^[0-9a-f]{12}$")
@@ -64,6 +66,32 @@ class InterfaceAddresses:
     name: str
     addresses: tuple[IPInterface, ...] = ()
     vpn: bool = False
+
+
+def interfaces_from_psutil(
+    table: Mapping[str, Sequence[Any]], up: set[str]
+) -> tuple[InterfaceAddresses, ...]:
+    """``psutil.net_if_addrs()`` as addresses with prefixes, for the interfaces that are up.
+
+    A down link's static address is stale, so it does not count.
+    """
+    result = []
+    for name, entries in table.items():
+        if name in up:
+            addresses = [a for e in entries if (a := _snic_interface(e)) is not None]
+            result.append(InterfaceAddresses(name, tuple(addresses)))
+    return tuple(result)
+
+
+def _snic_interface(entry: Any) -> IPInterface | None:
+    if entry.family not in (socket.AF_INET, socket.AF_INET6) or not entry.netmask:
+        return None
+    address = str(entry.address).split("%", 1)[0]  # fe80::1%eth0: drop the scope
+    try:
+        prefix = bin(int(ipaddress.ip_address(entry.netmask))).count("1")
+        return ipaddress.ip_interface(f"{address}/{prefix}")
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from agent.config.schema import Config, LocationEntry, LocationSettings
 from agent.core.model import Location
 from agent.core.signals import LocationObserved, Observation
-from agent.detectors.location import LocationDetector, create_location_detector
+from agent.detectors.location import CallbackWatcher, LocationDetector, create_location_detector
 from agent.detectors.location_match import InterfaceAddresses, NetworkView, WifiLink
 from agent.platform.linux.net import LinuxNetReader, RouteWatcher
 from tests.platform.veth import Veth, needs_root, veth  # noqa: F401
@@ -250,3 +250,25 @@ def test_real_veth_ipv6_subnet(veth: Veth):  # noqa: F811
 def test_factory_builds_the_linux_detector():
     detector = create_location_detector(config(subnet=("10.5.0.0/16",)))
     assert [r.source for r in detector.report()] == ["linux-proc", "rtnetlink", "networkmanager"]
+
+
+def test_callback_watcher_hands_os_thread_callbacks_to_the_loop():
+    import threading
+
+    cancelled: list[bool] = []
+
+    def register(callback: Callable[[], None]) -> Callable[[], None]:
+        threading.Thread(target=callback).start()  # an OS notification thread
+        return lambda: cancelled.append(True)
+
+    async def scenario() -> None:
+        loop_thread = threading.get_ident()
+        called_on: list[int] = []
+        watcher = CallbackWatcher("os-notify", register)
+        watcher.start(lambda: called_on.append(threading.get_ident()))
+        await until(lambda: called_on)
+        assert called_on == [loop_thread]
+        watcher.stop()
+        assert cancelled == [True]
+
+    asyncio.run(scenario())

@@ -20,8 +20,8 @@ from typing import Any
 from agent.detectors.location_match import (
     Gateway,
     InterfaceAddresses,
-    IPInterface,
     NetworkView,
+    interfaces_from_psutil,
     normalize_mac,
 )
 
@@ -92,15 +92,7 @@ class LinuxNetReader:
         )
 
     def interfaces(self) -> tuple[InterfaceAddresses, ...]:
-        """Addresses of the interfaces that are up (a down link's static address is stale)."""
-        up = self._interfaces_up()
-        result = []
-        for name, entries in self._addresses().items():
-            if name not in up:
-                continue
-            addresses = [a for e in entries if (a := _to_interface(e)) is not None]
-            result.append(InterfaceAddresses(name, tuple(addresses)))
-        return tuple(result)
+        return interfaces_from_psutil(self._addresses(), self._interfaces_up())
 
     def default_gateways(self) -> list[Gateway]:
         return self._gateways4() + self._gateways6()
@@ -189,19 +181,6 @@ def _parse_neigh(text: str) -> dict[tuple[str, str], str]:
         if mac:
             table[(interface, address)] = mac
     return table
-
-
-def _to_interface(entry: Any) -> IPInterface | None:
-    """A psutil ``snicaddr`` as an address with its prefix; ``None`` for link-layer ones."""
-    if entry.family not in (socket.AF_INET, socket.AF_INET6) or not entry.netmask:
-        return None
-    address = str(entry.address).split("%", 1)[0]  # fe80::1%eth0: drop the scope
-    try:
-        mask = ipaddress.ip_address(entry.netmask)
-        prefix = bin(int(mask)).count("1")
-        return ipaddress.ip_interface(f"{address}/{prefix}")
-    except ValueError:
-        return None
 
 
 class RouteWatcher:
