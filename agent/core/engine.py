@@ -18,7 +18,7 @@ from agent.core.engine_settings import EngineSettings
 from agent.core.explain import Context, iso, location_json, meeting_json, reason_text
 from agent.core.model import Location, PresenceChange, PresenceState, Status
 from agent.core.places import Places
-from agent.core.rules import Condition, Signals, first_match
+from agent.core.rules import IDLE_READING_GRACE, Condition, Signals, first_match
 from agent.core.saved_state import Override, Pause, Pin, SavedState
 from agent.core.schedule import WorkingHours
 from agent.core.signals import (
@@ -241,7 +241,7 @@ class Engine:
                 "in_meeting": meeting is not None if self._meetings is not None else None,
                 "after_hours": self._hours.is_after_hours(now),
                 "location": location_json(place),
-                "remote": place is None if self._location.known or self._pin else None,
+                "remote": place is None if self._place_known() else None,
                 "sleeping": self._sleeping,
             },
         }
@@ -281,6 +281,7 @@ class Engine:
             places = self._places.ids(self._place(now)) if self._place_known() else None
         return Signals(
             self._idle_now(now),
+            self._idle,
             self._locked,
             self._call.settle(now),
             in_meeting,
@@ -292,10 +293,14 @@ class Engine:
         uses = self._uses
         found: list[datetime] = []
         if self._idle is not None and self._idle_at is not None:
-            idle = self._idle_now(now) or 0.0
-            ahead = [t for t in self._idle_thresholds if t > idle]
-            if ahead:
-                found.append(self._idle_at + timedelta(seconds=ahead[0] - self._idle))
+            # Thresholds not yet read as crossed flip once worked out plus the grace.
+            for threshold in self._idle_thresholds:
+                if threshold > self._idle:
+                    wait = threshold + IDLE_READING_GRACE - self._idle
+                    crossing = self._idle_at + timedelta(seconds=wait)
+                    if crossing > now:
+                        found.append(crossing)
+                        break
         self._call.settle(now)
         pending = self._call.pending()
         if pending is not None and Condition.ACTIVE_CALL in uses:

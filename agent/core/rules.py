@@ -12,6 +12,13 @@ from enum import StrEnum
 from agent.config.schema import IdleSettings, RuleSettings
 from agent.core.model import Status
 
+IDLE_READING_GRACE = 3.0
+"""Seconds an idle threshold crossing that was only worked out (last reading plus the
+time since) waits for a fresh reading. The idle detector re-reads exactly when a
+threshold could be crossed; without this grace the engine would wake at the same
+instant, call the user away, and flip back a moment later when the reading shows
+input in between. A reading at or past the threshold counts at once."""
+
 
 class Condition(StrEnum):
     ACTIVE_CALL = "activeCall"
@@ -42,11 +49,13 @@ class Rule:
 class Signals:
     """The debounced signals at one instant; ``None`` is unknown.
 
-    ``places`` holds the current location's id and its parents' ids; an empty set is
-    remote (the network matched no configured place).
+    ``idle_seconds`` is worked out for now, ``idle_read`` is what the detector last
+    read. ``places`` holds the current location's id and its parents' ids; an empty set
+    is remote (the network matched no configured place).
     """
 
     idle_seconds: float | None = None
+    idle_read: float | None = None
     locked: bool | None = None
     in_call: bool | None = None
     in_meeting: bool | None = None
@@ -62,7 +71,10 @@ def matches(rule: Rule, signals: Signals) -> bool:
     if condition is Condition.ACTIVE_MEETING:
         return signals.in_meeting is True
     if condition is Condition.IDLE:
-        return signals.idle_seconds is not None and signals.idle_seconds >= rule.after
+        idle, read = signals.idle_seconds, signals.idle_read
+        if idle is None:
+            return False
+        return (read is not None and read >= rule.after) or idle >= rule.after + IDLE_READING_GRACE
     if condition is Condition.LOCKED:
         return signals.locked is True
     if condition is Condition.AFTER_HOURS:

@@ -9,6 +9,7 @@ import pytest
 from agent.config.schema import Config, RuleSettings, ScheduleSettings
 from agent.core.engine import Engine, EngineSettings
 from agent.core.model import Status
+from agent.core.rules import IDLE_READING_GRACE
 from agent.core.signals import (
     CallObserved,
     IdleObserved,
@@ -48,6 +49,17 @@ def test_message_and_location_changes_are_changes() -> None:
     assert drive(engine, clock, [lambda e: e.set_manual(Status.BUSY, "b")]) == []
 
 
+def test_no_flap_when_the_detector_rereads_at_the_threshold() -> None:
+    """The detector re-reads when the threshold could be crossed; input in between wins."""
+    engine, clock = make_engine()
+    drive(engine, clock, [IdleObserved(100)])
+    wake = engine.next_wakeup()
+    assert wake is not None
+    clock.advance((wake - clock.now()).total_seconds() - IDLE_READING_GRACE)
+    assert drive(engine, clock, [IdleObserved(4), (wake - clock.now()).total_seconds()]) == []
+    assert engine.current.status is Status.AVAILABLE
+
+
 def test_nothing_happening_means_no_wakeups() -> None:
     config = make_config(schedule=ScheduleSettings(enabled=False))
     engine, clock = make_engine(config)
@@ -67,9 +79,11 @@ def test_wakeups() -> None:
     engine, clock = make_engine(config)
     assert engine.next_wakeup() is None  # no afterHours rule: no schedule wake-ups
     drive(engine, clock, [IdleObserved(100)])
-    assert engine.next_wakeup() == START + timedelta(seconds=200)
+    # A worked-out crossing waits a moment for the detector's fresh reading.
+    assert engine.next_wakeup() == START + timedelta(seconds=200 + IDLE_READING_GRACE)
     drive(engine, clock, [250])
-    assert engine.next_wakeup() == START + timedelta(seconds=3500)
+    assert engine.current.status is Status.AWAY
+    assert engine.next_wakeup() == START + timedelta(seconds=3500 + IDLE_READING_GRACE)
     drive(engine, clock, [IdleObserved(0), CallObserved(True)])
     assert engine.next_wakeup() == clock.now() + timedelta(seconds=2)
     drive(engine, clock, [IdleObserved(None), CallObserved(False)])
@@ -116,7 +130,7 @@ def test_after_hours_across_the_spring_dst_change() -> None:
     ("steps", "text"),
     [
         ([IdleObserved(360)], "idle for 6 min"),
-        ([IdleObserved(30), 270], "idle for 5 min"),
+        ([IdleObserved(30), 273], "idle for 5 min"),
         ([CallObserved(True, "zoom"), 2], "on a call (zoom)"),
         ([CallObserved(True), 2], "on a call"),
         ([MeetingsObserved((meeting("Standup", -60, 15),))], "in a meeting: Standup"),

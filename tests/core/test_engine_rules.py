@@ -49,7 +49,8 @@ DEFAULTS: list[Any] = [
     ("unlocked is immediate", [LockObserved(True), 1, LockObserved(False)], None),
     ("idle below the threshold", [IdleObserved(299)], None),
     ("idle at the threshold", [IdleObserved(300)], (Status.AWAY, "", "rule:idle")),
-    ("idle grows with time", [IdleObserved(100), 200], (Status.AWAY, "", "rule:idle")),
+    ("idle worked out waits for a reading", [IdleObserved(100), 202.9], None),
+    ("idle grows with time", [IdleObserved(100), 203], (Status.AWAY, "", "rule:idle")),
     ("activity returns at once", [IdleObserved(400), 1, IdleObserved(0.5)], None),
     (
         "after hours",
@@ -112,7 +113,7 @@ CUSTOM: list[Any] = [
     (
         "idle rule with its own threshold, crossed",
         {"rules": (RuleSettings("idle", "away", after=600.0),)},
-        [IdleObserved(599), 1],
+        [IdleObserved(599), 4],
         (Status.AWAY, "rule:idle"),
     ),
     (

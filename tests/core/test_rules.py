@@ -29,8 +29,11 @@ IDLE_10M = Rule(Condition.IDLE, Status.AWAY, after=600)
         (Rule(Condition.LOCKED, Status.AWAY), Signals(locked=True), True),
         (Rule(Condition.LOCKED, Status.AWAY), Signals(locked=False), False),
         (Rule(Condition.LOCKED, Status.AWAY), Signals(), False),
-        (IDLE_10M, Signals(idle_seconds=600), True),
-        (IDLE_10M, Signals(idle_seconds=599.9), False),
+        (IDLE_10M, Signals(idle_seconds=600, idle_read=600), True),
+        (IDLE_10M, Signals(idle_seconds=599.9, idle_read=599.9), False),
+        # Worked out from an older reading: waits the grace for a fresh one.
+        (IDLE_10M, Signals(idle_seconds=602.9, idle_read=10), False),
+        (IDLE_10M, Signals(idle_seconds=603, idle_read=10), True),
         (IDLE_10M, Signals(), False),
         (Rule(Condition.AFTER_HOURS, Status.AWAY), Signals(after_hours=True), True),
         (Rule(Condition.AFTER_HOURS, Status.AWAY), Signals(), False),
