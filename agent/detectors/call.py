@@ -6,8 +6,10 @@ Junk captures are dropped before that: the mic source drops meters, monitors and
 paused streams; here ``call.ignore_apps`` is applied, and the camera is not counted
 while the session is locked (face unlock uses it).
 
-The camera is read rarely: when mic capture starts or stops, when the session
-unlocks, and every ``camera_interval`` seconds.
+The camera is read rarely: when its source says camera use may have changed
+(Linux: inotify on ``/dev/video*``), when mic capture starts or stops, when the
+session unlocks, and every ``camera_interval`` seconds (a long safety net when the
+source can notice changes itself).
 
 Threading: every method is called on the agent's loop.
 """
@@ -18,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from agent.config.schema import CallSettings, Config
 from agent.core.signals import CallObserved
@@ -43,11 +45,16 @@ class CallDetector:
         mic_sources: Sequence[MicSource],
         camera: CameraSource | None = None,
         camera_interval: float = 60.0,
+        watched_interval: float = 900.0,
+        min_scan_gap: float = 1.0,
     ) -> None:
         self._settings = settings
         self._mic_candidates = list(mic_sources)
         self._camera = camera
         self._camera_interval = camera_interval
+        self._watched_interval = watched_interval
+        self._min_scan_gap = min_scan_gap
+        self._unwatch: Callable[[], None] | None = None
         self._sink: Sink | None = None
         self._mic: MicSource | None = None
         self._mic_problem = ""
@@ -72,6 +79,7 @@ class CallDetector:
             self._mic = source
             break
         if self._camera is not None and self._settings.camera:
+            self._unwatch = self._camera.watch(self._scan_wanted.set)
             self._camera_task = asyncio.create_task(self._camera_loop())
             self._scan_wanted.set()
         self._publish()
@@ -83,6 +91,9 @@ class CallDetector:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._camera_task
             self._camera_task = None
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
         if self._mic is not None:
             await self._mic.stop()
             self._mic = None
@@ -124,9 +135,10 @@ class CallDetector:
 
     async def _camera_loop(self) -> None:
         assert self._camera is not None
+        interval = self._camera_interval if self._unwatch is None else self._watched_interval
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._scan_wanted.wait(), self._camera_interval)
+                await asyncio.wait_for(self._scan_wanted.wait(), interval)
             self._scan_wanted.clear()
             if self._locked or not self._settings.camera:
                 continue
@@ -139,6 +151,8 @@ class CallDetector:
             if not self._locked:  # the session may have locked while we read
                 self._camera_apps = users
                 self._publish()
+            # Browsers open every camera briefly when listing devices: one scan per burst.
+            await asyncio.sleep(self._min_scan_gap)
 
     # -- output --------------------------------------------------------------------
 
@@ -174,7 +188,8 @@ class CallDetector:
             if not self._settings.camera:
                 detail = "camera detection turned off (call.camera = false)"
             else:
-                detail = self._camera_problem or "camera use (not counted while locked)"
+                how = "on change" if self._unwatch else f"every {self._camera_interval:.0f} s"
+                detail = self._camera_problem or f"camera use, read {how} (not while locked)"
             in_use = self._camera_task is not None and not self._camera_problem
             reports.append(SourceReport(SIGNAL, self._camera.name, in_use, detail))
         return reports

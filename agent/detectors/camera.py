@@ -20,15 +20,30 @@ class CameraSource(Protocol):
         """Apps holding a camera; raises when the source cannot be read."""
         ...
 
+    def watch(self, wake: Callable[[], None]) -> Callable[[], None] | None:
+        """Call ``wake`` (on the running loop) when camera use may have changed.
+
+        Returns the function that stops watching, or ``None`` when this source
+        cannot notice changes (the caller then reads it on a timer).
+        """
+        ...
+
 
 class ProcCameraSource:
     """Linux: processes with ``/dev/video*`` open, from a ``/proc`` scan."""
 
     name = "proc-video"
 
-    def __init__(self, proc_root: Path = Path("/proc"), own_pid: int | None = None) -> None:
+    def __init__(
+        self,
+        proc_root: Path = Path("/proc"),
+        own_pid: int | None = None,
+        device_dir: Path = Path("/dev"),
+    ) -> None:
         self._proc_root = proc_root
         self._own_pid = own_pid
+        self._device_dir = device_dir
+        self.watch_problem = ""
 
     def users(self) -> list[Capture]:
         from agent.platform.linux.proc_camera import camera_users
@@ -38,6 +53,17 @@ class ProcCameraSource:
             for user in camera_users(self._proc_root)
             if user.pid != self._own_pid
         ]
+
+    def watch(self, wake: Callable[[], None]) -> Callable[[], None] | None:
+        """Watch ``/dev/video*`` with inotify: scan only after a camera opens or closes."""
+        from agent.platform.linux.video_watch import VideoWatcher
+
+        try:
+            watcher = VideoWatcher(wake, self._device_dir)
+        except OSError as error:
+            self.watch_problem = str(error)
+            return None
+        return watcher.close
 
 
 class FunctionCameraSource:
@@ -49,3 +75,6 @@ class FunctionCameraSource:
 
     def users(self) -> list[Capture]:
         return self._read()
+
+    def watch(self, wake: Callable[[], None]) -> Callable[[], None] | None:
+        return None

@@ -44,10 +44,20 @@ class FakeCamera:
     def __init__(self) -> None:
         self.apps: list[Capture] = []
         self.scans = 0
+        self.wake: Callable[[], None] | None = None
+        self.watching = False
 
     def users(self) -> list[Capture]:
         self.scans += 1
         return list(self.apps)
+
+    def watch(self, wake: Callable[[], None]) -> Callable[[], None] | None:
+        self.wake, self.watching = wake, True
+
+        def unwatch() -> None:
+            self.watching = False
+
+        return unwatch
 
 
 async def until(condition: Callable[[], object], timeout: float = 3.0) -> None:
@@ -122,7 +132,9 @@ def test_camera_counts_only_while_unlocked_and_is_scanned_on_mic_changes() -> No
     async def scenario() -> None:
         seen: list[Observation] = []
         mic, camera = FakeMic(), FakeCamera()
-        detector = CallDetector(CallSettings(), [mic], camera, camera_interval=3600)
+        detector = CallDetector(
+            CallSettings(), [mic], camera, watched_interval=3600, min_scan_gap=0
+        )
         await detector.start(seen.append)
         await until(lambda: camera.scans == 1)  # one scan at start
         camera.apps = [Capture(app="cheese")]
@@ -137,7 +149,13 @@ def test_camera_counts_only_while_unlocked_and_is_scanned_on_mic_changes() -> No
         detector.set_locked(False)  # unlock: read again
         await until(lambda: camera.scans == 4)
         await until(lambda: last_call(seen).active)
+        camera.apps = []
+        assert camera.wake is not None
+        camera.wake()  # the device was closed: read again
+        await until(lambda: not last_call(seen).active)
+        assert "on change" in detector.report()[-1].detail
         await detector.stop()
+        assert not camera.watching
 
     asyncio.run(scenario())
 

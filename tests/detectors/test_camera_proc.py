@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from agent.detectors.camera import ProcCameraSource
 from agent.detectors.capture import Capture
 from agent.platform.linux.proc_camera import CameraUser, camera_users
+from agent.platform.linux.video_watch import VideoWatcher
 
 
 def fake_process(root: Path, pid: int, name: str, targets: list[str]) -> None:
@@ -41,3 +45,38 @@ def test_missing_proc_root_means_nobody(tmp_path: Path) -> None:
 
 def test_real_proc_scan_runs() -> None:
     assert isinstance(camera_users(), list)
+
+
+def test_inotify_wakes_on_open_close_and_new_devices(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        (tmp_path / "video0").write_bytes(b"")
+        wakes: list[int] = []
+        watcher = VideoWatcher(lambda: wakes.append(1), tmp_path)
+        try:
+            (tmp_path / "video0").read_bytes()  # open + close
+            await until(lambda: wakes)
+            wakes.clear()
+            (tmp_path / "video1").write_bytes(b"")  # a camera plugged in
+            await until(lambda: wakes)
+            wakes.clear()
+            (tmp_path / "video1").read_bytes()
+            await until(lambda: wakes)
+        finally:
+            watcher.close()
+
+    asyncio.run(scenario())
+
+
+def test_proc_source_watch_fails_softly(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        source = ProcCameraSource(proc_root=tmp_path, device_dir=tmp_path / "missing")
+        assert source.watch(lambda: None) is None
+
+    asyncio.run(scenario())
+
+
+async def until(condition: Callable[[], object], timeout: float = 3.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
