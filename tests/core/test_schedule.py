@@ -149,3 +149,28 @@ def test_zones(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "")
     zone = machine_zone()
     assert datetime(2026, 1, 1, tzinfo=zone).utcoffset() is not None
+
+
+def test_system_local_zone_follows_the_c_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fallback for machines without a nameable zone still knows DST (via libc)."""
+    import time
+
+    from agent.core.schedule import _SystemLocalZone
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        zone = _SystemLocalZone()
+        winter = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+        summer = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)
+        assert winter.astimezone(zone).hour == 13
+        assert summer.astimezone(zone).hour == 14
+        assert summer.astimezone(zone).dst() == timedelta(hours=1)
+        assert datetime(2026, 7, 15, 14, 0, tzinfo=zone).astimezone(UTC) == summer
+        schedule = WorkingHours(ScheduleSettings(), zone)
+        assert schedule.next_boundary(datetime(2026, 3, 27, 18, 0, tzinfo=UTC)) == datetime(
+            2026, 3, 30, 7, 0, tzinfo=UTC
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()
