@@ -94,6 +94,8 @@ def _at(state: PresenceState | None) -> Location | None:
 
 class CalvenBackend(HttpBackend):
     kind = DeliveryKind.EVENT
+    reassert = True
+    """The dispatcher re-asserts event backends that ask for it: "still here" hourly."""
 
     def __init__(
         self,
