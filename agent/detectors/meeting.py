@@ -81,8 +81,10 @@ class MeetingDetector:
         secrets: Secrets,
         http_factory: HttpFactory,
         clock: Clock | None = None,
+        startup_wait: float = 3.0,
     ) -> None:
         self._config = config
+        self._startup_wait = startup_wait
         self._paths = paths
         self._secrets = secrets
         self._http_factory = http_factory
@@ -91,13 +93,20 @@ class MeetingDetector:
         self._sink: Sink | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._last: tuple[Meeting, ...] | None = None
-        self._window_start: datetime | None = None
+        self._restarting: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------
 
     async def start(self, sink: Sink) -> None:
+        """Read the calendars, waiting at most ``startup_wait`` for slow servers.
+
+        A calendar server that hangs must not hold up the agent's start: the first
+        read then finishes in the background and pushes when done.
+        """
         self._sink = sink
-        await self.refresh_now()
+        first = asyncio.create_task(self.refresh_now())
+        self._tasks.append(first)
+        await asyncio.wait({first}, timeout=self._startup_wait)
         for calendar in self._calendars:
             self._tasks.append(asyncio.create_task(self._refresh_loop(calendar)))
         self._tasks.append(asyncio.create_task(self._slide_loop()))
@@ -121,7 +130,7 @@ class MeetingDetector:
         if sink is None:
             self._calendars = [_Calendar(entry) for entry in config.calendars]
             return
-        asyncio.get_running_loop().create_task(self._restart(sink))
+        self._restarting = asyncio.get_running_loop().create_task(self._restart(sink))
 
     async def _restart(self, sink: Sink) -> None:
         await self.stop()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,11 +30,14 @@ class CalendarServer:
         self.etag = '"v1"'
         self.requests: list[dict[str, str]] = []
         self.redirect_to = ""
+        self.release = threading.Event()
+        self.release.set()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 server.requests.append({k.lower(): v for k, v in self.headers.items()})
+                server.release.wait(10)
                 if server.redirect_to:
                     self.send_response(302)
                     self.send_header("Location", server.redirect_to)
@@ -64,6 +68,7 @@ class CalendarServer:
         if self.closed:
             return
         self.closed = True
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -88,11 +93,17 @@ def client() -> httpx.AsyncClient:
 
 
 def detector_for(
-    url: str, paths: Paths, secrets: FakeSecrets | None = None, secret: bool = False
+    url: str,
+    paths: Paths,
+    secrets: FakeSecrets | None = None,
+    secret: bool = False,
+    startup_wait: float = 3.0,
 ) -> MeetingDetector:
     entry = CalendarEntry(name="work", url="" if secret else url, url_secret=secret)
     config = Config(calendars=(entry,), user=UserSettings(email="alice@example.com"))
-    return MeetingDetector(config, paths, secrets or FakeSecrets(), client, ManualClock(NOW))
+    return MeetingDetector(
+        config, paths, secrets or FakeSecrets(), client, ManualClock(NOW), startup_wait
+    )
 
 
 def titles(seen: list[Observation]) -> list[str]:
@@ -177,6 +188,29 @@ def test_redirect_to_plain_http_elsewhere_is_refused(
         await detector.stop()
 
     asyncio.run(scenario())
+
+
+def test_slow_server_does_not_hold_up_the_start(server: CalendarServer, agent_paths: Paths) -> None:
+    async def scenario() -> None:
+        seen: list[Observation] = []
+        server.release.clear()
+        detector = detector_for(server.url, agent_paths, startup_wait=0.1)
+        await detector.start(seen.append)
+        assert seen == []
+        assert detector.report()[0].detail == "not read yet"
+        server.release.set()
+        await until(lambda: seen)
+        assert titles(seen) == ["Outlook zone name", "New York sync", "UTC review"]
+        await detector.stop()
+
+    asyncio.run(scenario())
+
+
+async def until(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
 
 
 @pytest.mark.parametrize(

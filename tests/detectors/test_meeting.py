@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -115,3 +117,25 @@ def test_window_slides_without_rereading(tmp_path: Path, agent_paths: Paths) -> 
         await detector.stop()
 
     asyncio.run(scenario())
+
+
+def test_reconfigure_reads_the_new_calendars(tmp_path: Path, agent_paths: Paths) -> None:
+    async def scenario() -> None:
+        seen: list[Observation] = []
+        detector, _clock = make(tmp_path, agent_paths, "weekly.ics")
+        await detector.start(seen.append)
+        shutil.copy(FIXTURES / "zones.ics", tmp_path / "zones.ics")
+        entry = CalendarEntry(name="zones", path=str(tmp_path / "zones.ics"))
+        detector.reconfigure(Config(calendars=(entry,)))
+        await until(lambda: pushes(seen)[-1].meetings[0].uid == "windows@example.com")
+        assert [r.source for r in detector.report()] == ["calendar:zones"]
+        await detector.stop()
+
+    asyncio.run(scenario())
+
+
+async def until(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
