@@ -66,6 +66,7 @@ class _Lane:
     work: asyncio.Event = field(default_factory=asyncio.Event)  # something was queued
     kick: asyncio.Event = field(default_factory=asyncio.Event)  # stop waiting, retry now
     task: asyncio.Task[None] | None = None
+    running: bool = False
     state: str = "ok"
     sign_in_needed: bool = False
     refreshed: bool = False
@@ -127,13 +128,15 @@ class Dispatcher:
         if self._reassert_task is not None:
             tasks.append(self._reassert_task)
             self._reassert_task = None
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         for lane in self._lanes.values():
             lane.task = None
+            lane.running = False
+            lane.wake()  # a lane that missed its cancellation still sees _started is False
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            # asyncio.wait, unlike awaiting each task, never swallows our own cancellation.
+            await asyncio.wait(tasks, timeout=5.0)
 
     def submit(self, change: PresenceChange) -> None:
         """Write the change's messages for every backend durably, then wake the senders."""
@@ -181,7 +184,8 @@ class Dispatcher:
                 return False
             self._progress.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._progress.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await self._progress.wait()
         return True
 
     def replace_backends(self, backends: Sequence[Backend]) -> None:
@@ -194,6 +198,8 @@ class Dispatcher:
         for name in list(self._lanes):
             if name not in wanted:
                 removed = self._lanes.pop(name)
+                removed.running = False
+                removed.wake()
                 if removed.task is not None:
                     removed.task.cancel()
         for name, backend in wanted.items():
@@ -242,6 +248,7 @@ class Dispatcher:
         return _Lane(backend=backend, backoff=backoff)
 
     def _start_lane(self, lane: _Lane) -> None:
+        lane.running = True
         lane.task = asyncio.create_task(self._run_lane(lane), name=f"delivery-{lane.backend.name}")
 
     def _enqueue(
@@ -270,7 +277,7 @@ class Dispatcher:
 
     async def _run_lane(self, lane: _Lane) -> None:
         """Keep the lane alive: an unexpected error (disk full, say) is retried, not fatal."""
-        while True:
+        while lane.running:
             try:
                 await self._lane_loop(lane)
             except Exception as exc:
@@ -283,7 +290,7 @@ class Dispatcher:
         name = lane.backend.name
         if lane.last_success is None:
             lane.last_success = self._outbox.record(name).last_success
-        while True:
+        while lane.running:
             if lane.sign_in_needed:
                 lane.kick.clear()
                 await lane.kick.wait()
@@ -299,6 +306,8 @@ class Dispatcher:
                 continue
             backend = lane.backend
             result = await self._send(backend, stored.message)
+            if not lane.running:
+                return  # stopped mid-send: the message stays queued (sent again later)
             if lane.backend is not backend and result.outcome is not Outcome.OK:
                 continue  # replaced mid-send (reload): retry at once through the new adapter
             await self._handle(lane, stored, result)
@@ -306,7 +315,10 @@ class Dispatcher:
 
     async def _send(self, backend: Backend, message: Message) -> Result:
         try:
-            return await asyncio.wait_for(backend.send(message), self._send_timeout)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # that races with the send finishing (CPython gh-86296), and stop() would hang.
+            async with asyncio.timeout(self._send_timeout):
+                return await backend.send(message)
         except TimeoutError:
             return Result(Outcome.RETRY, f"no answer within {self._send_timeout:g}s")
         except Exception as exc:  # an adapter bug is retried, never a reason to lose data
@@ -352,7 +364,8 @@ class Dispatcher:
         lane.in_backoff = True
         try:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lane.kick.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await lane.kick.wait()
         finally:
             lane.in_backoff = False
 

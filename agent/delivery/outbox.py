@@ -316,6 +316,9 @@ def _connect(path: Path) -> sqlite3.Connection:
             log.warning("outbox %s: journal mode is %s, not WAL", path, mode)
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA busy_timeout=5000")
+        # Keep the write-ahead log small: checkpoint every ~1 MB and truncate it back.
+        db.execute("PRAGMA wal_autocheckpoint=256")
+        db.execute(f"PRAGMA journal_size_limit={1024 * 1024}")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(f"outbox schema {version} is newer than this agent")
