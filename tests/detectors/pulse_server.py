@@ -52,6 +52,45 @@ class PulseServer:
     def source_outputs(self) -> int:
         return len(self.pactl("list", "short", "source-outputs").splitlines())
 
+    def start_daemon(self) -> None:
+        """Start (or restart) the server on the same socket."""
+        self.daemon = subprocess.Popen(
+            [
+                "pulseaudio",
+                "-n",
+                "--daemonize=no",
+                "--system=false",
+                "--exit-idle-time=-1",
+                "--disallow-exit",
+                "--use-pid-file=false",
+                "--disable-shm=true",
+                "--log-target=stderr",
+                "-L",
+                "module-null-sink sink_name=nullsink",
+                "-L",
+                "module-null-source source_name=nullsrc",
+                "-L",
+                f"module-native-protocol-unix socket={self.socket} auth-anonymous=1",
+            ],
+            env={**self.env, "PULSE_SERVER": ""},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(lambda: self.socket.exists(), timeout=10, what="pulseaudio socket")
+        wait_until(lambda: "nullsrc" in self._sources(), timeout=10, what="null source")
+        self.pactl("set-default-source", "nullsrc")
+
+    def stop_daemon(self) -> None:
+        if self.daemon is not None:
+            stop_process(self.daemon)
+            self.daemon = None
+
+    def _sources(self) -> str:
+        try:
+            return self.pactl("list", "short", "sources")
+        except subprocess.CalledProcessError:
+            return ""
+
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
@@ -69,36 +108,11 @@ def pulse_server() -> Iterator[PulseServer]:
     home = Path(tempfile.mkdtemp(prefix="pa-"))
     (home / "run").mkdir(mode=0o700)
     pulse = PulseServer(home=home, socket=home / "native")
-    daemon = subprocess.Popen(
-        [
-            "pulseaudio",
-            "-n",
-            "--daemonize=no",
-            "--system=false",
-            "--exit-idle-time=-1",
-            "--disallow-exit",
-            "--use-pid-file=false",
-            "--disable-shm=true",
-            "--log-target=stderr",
-            "-L",
-            "module-null-sink sink_name=nullsink",
-            "-L",
-            "module-null-source source_name=nullsrc",
-            "-L",
-            f"module-native-protocol-unix socket={pulse.socket} auth-anonymous=1",
-        ],
-        env={**pulse.env, "PULSE_SERVER": ""},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    pulse.daemon = daemon
     try:
-        wait_until(lambda: pulse.socket.exists(), timeout=10, what="pulseaudio socket")
-        wait_until(lambda: "nullsrc" in pulse.pactl("list", "short", "sources"), timeout=10)
-        pulse.pactl("set-default-source", "nullsrc")
+        pulse.start_daemon()
         yield pulse
     finally:
         for child in pulse.children:
             stop_process(child)
-        stop_process(daemon)
+        pulse.stop_daemon()
         shutil.rmtree(home, ignore_errors=True)

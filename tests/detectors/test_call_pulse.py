@@ -100,16 +100,22 @@ def test_no_server_means_no_source_and_a_reason() -> None:
     asyncio.run(scenario())
 
 
-def test_server_going_away_is_reported(pulse: PulseServer) -> None:
+def test_server_restart_is_survived(pulse: PulseServer) -> None:
     async def scenario() -> None:
         seen: list[Observation] = []
-        source = PulseMicSource(server=pulse.server)
-        detector = CallDetector(CallSettings(), [source])
+        detector = CallDetector(CallSettings(), [PulseMicSource(server=pulse.server)])
         await detector.start(seen.append)
         try:
-            assert pulse.daemon is not None
-            await asyncio.to_thread(stop_process, pulse.daemon)
+            pulse.record("--client-name=zoom")
+            await until(lambda: calls(seen)[-1].active, 3.0, "call active")
+            await asyncio.to_thread(pulse.stop_daemon)
             await until(lambda: detector.degraded, 5.0, "lost connection noticed")
+            assert not calls(seen)[-1].active  # unknown is never a fake "in a call"
+            assert "lost" in detector.report()[0].detail
+            await asyncio.to_thread(pulse.start_daemon)
+            await until(lambda: not detector.degraded, 10.0, "reconnected")
+            pulse.record("--client-name=teams")
+            await until(lambda: calls(seen)[-1].app == "teams", 3.0, "call after restart")
         finally:
             await detector.stop()
 
