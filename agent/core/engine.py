@@ -109,8 +109,8 @@ class Engine:
     def pause(self, until: datetime | None) -> None:
         """Freeze the automatic status until ``until`` (``None``: until resumed).
 
-        A manual choice still works meanwhile and shows over the frozen status.
-        Pausing again only moves the end.
+        What is frozen is the automatic status (rules, sleep) of this moment; a manual
+        choice still works meanwhile and shows over it. Pausing again only moves the end.
         """
         now = self._clock.now()
         until = self._aware(until) if until is not None else None
@@ -222,8 +222,11 @@ class Engine:
         return {
             "reason_text": reason_text(self._current, context),
             "override": (
-                {"status": override.status.value, "message": override.message}
-                | {"until": iso(override.until)}
+                {
+                    "status": override.status.value,
+                    "message": override.message,
+                    "until": iso(override.until),
+                }
                 if override is not None
                 else None
             ),

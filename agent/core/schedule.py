@@ -140,7 +140,7 @@ class WorkingHours:
         if cache is not None and cache[0] <= at < cache[1]:
             return cache[2]
         working, since, until = self._classify(at)
-        if since is not None and until is not None:
+        if until is not None:
             self._cache = (since, until, not working)
         return not working
 
@@ -182,9 +182,12 @@ class WorkingHours:
     def _future(self, at: datetime) -> list[_Interval]:
         return [i for i in self._intervals(at) if i.end > at]
 
-    def _classify(self, at: datetime) -> tuple[bool, datetime | None, datetime | None]:
+    def _classify(self, at: datetime) -> tuple[bool, datetime, datetime | None]:
         """(working now, since when, until when) from the intervals around ``at``."""
-        previous_end: datetime | None = None
+        # Before the first listed period nothing works since the search window opened
+        # (for an overnight shift: since the one from the day before that ended).
+        window = self.local(at).date() - timedelta(days=1)
+        previous_end = self._at(window, self._end if self._overnight else (0, 0))
         for interval in self._intervals(at):
             if at < interval.start:
                 return False, previous_end, interval.start

@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.config.schema import ScheduleSettings
 from agent.core.schedule import WorkingHours, machine_zone, parse_clock_time, resolve_zone
@@ -174,3 +176,32 @@ def test_system_local_zone_follows_the_c_library(monkeypatch: pytest.MonkeyPatch
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    days=st.sets(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1),
+    start=st.integers(4, 22),
+    length=st.integers(1, 19),
+    minutes=st.integers(0, 365 * 24 * 60),
+    zone_name=st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Sydney"]),
+)
+def test_after_hours_matches_the_wall_clock_and_boundaries_are_exact(
+    days: set[str], start: int, length: int, minutes: int, zone_name: str
+) -> None:
+    zone = ZoneInfo(zone_name)
+    end = min(start + length, 24)
+    settings_ = ScheduleSettings(days=tuple(days), start=f"{start:02d}:00", end=f"{end:02d}:00")
+    at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+    local = at.astimezone(zone)
+    names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    working = names[local.weekday()] in days and start <= local.hour < end
+    cached = WorkingHours(settings_, zone)
+    assert cached.is_after_hours(at) is (not working)
+    boundary = cached.next_boundary(at)
+    assert boundary is not None and boundary > at
+    tick = timedelta(microseconds=1)
+    assert WorkingHours(settings_, zone).is_after_hours(boundary - tick) is (not working)
+    assert WorkingHours(settings_, zone).is_after_hours(boundary) is working
+    assert cached.is_after_hours(boundary - tick) is (not working)
+    assert cached.is_after_hours(boundary) is working
