@@ -1,0 +1,1 @@
+"""The settings window, its tabs, and the editable config document behind them."""
