@@ -281,16 +281,12 @@ class MeetingDetector:
 
     def _default_zone(self) -> tzinfo:
         """The zone for floating times: the schedule's zone, else the machine's."""
-        name = self._config.schedule.timezone
-        if name:
-            from zoneinfo import ZoneInfo
+        from agent.core.schedule import machine_zone, resolve_zone
 
-            with contextlib.suppress(Exception):
-                return ZoneInfo(name)
-        from dateutil.tz import tzlocal  # type: ignore[import-untyped]
-
-        local: tzinfo = tzlocal()
-        return local
+        try:
+            return resolve_zone(self._config.schedule.timezone)
+        except ValueError:  # the config check reports it; floating times are rare
+            return machine_zone()
 
     def _window(self) -> tuple[datetime, datetime]:
         now = self._clock.now().astimezone(UTC)
