@@ -75,7 +75,9 @@ def _strip_rpaths(bundle: Path) -> None:
 
 
 def _size_mb(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+    return (
+        sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink()) / 1e6
+    )
 
 
 def build_deb(bundle: Path) -> Path:
@@ -100,7 +102,7 @@ def build_deb(bundle: Path) -> Path:
     shutil.copy(ROOT / "packaging/linux/copyright", doc / "copyright")
     (doc / "examples").mkdir()
     (doc / "examples/policy.toml").write_text(templates.example_policy_toml(), encoding="utf-8")
-    with gzip.GzipFile(doc / "changelog.Debian.gz", "wb", mtime=0) as changelog:
+    with gzip.GzipFile(doc / "changelog.gz", "wb", mtime=0) as changelog:
         changelog.write(_changelog().encode())
     overrides = tree / "usr/share/lintian/overrides"
     overrides.mkdir(parents=True)
@@ -109,7 +111,8 @@ def build_deb(bundle: Path) -> Path:
         if path.is_dir():
             path.chmod(0o755)
         elif path.is_file() and not path.is_symlink():
-            path.chmod(0o755 if os.access(path, os.X_OK) else 0o644)
+            executable = os.access(path, os.X_OK) and ".so" not in path.name
+            path.chmod(0o755 if executable else 0o644)
     control = (ROOT / "packaging/linux/control.in").read_text(encoding="utf-8")
     control = (
         control.replace("@VERSION@", __version__)
@@ -118,9 +121,10 @@ def build_deb(bundle: Path) -> Path:
     )
     (tree / "DEBIAN").mkdir()
     (tree / "DEBIAN/control").write_text(control, encoding="utf-8")
+    (tree / "DEBIAN/conffiles").write_text("/etc/xdg/autostart/presence-agent.desktop\n")
     out = BUILD / f"presence-agent_{__version__}_{_deb_arch()}.deb"
     subprocess.run(
-        ["dpkg-deb", "--root-owner-group", "-Zzstd", "--build", str(tree), str(out)],
+        ["dpkg-deb", "--root-owner-group", "-Zxz", "-z1", "--build", str(tree), str(out)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
