@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.config.schema import Config, RuleSettings
+from agent.core.engine import EngineSettings
 from agent.core.model import PresenceState, Status
 from agent.core.signals import (
     CallObserved,
@@ -59,6 +60,7 @@ actions = st.one_of(
     st.tuples(st.just("pause"), DURATIONS),
     st.tuples(st.just("resume")),
     st.tuples(st.just("pin"), PLACES),
+    st.tuples(st.just("reconfigure"), st.sampled_from(["off", "site", "full"]), st.booleans()),
 )
 CUSTOM_RULES = (
     RuleSettings("location", "dnd", location="hq"),
@@ -146,6 +148,9 @@ def replay(config: Config, steps: list[tuple[Any, ...]], split: bool = False) ->
             engine.resume()
         elif kind == "pin":
             engine.pin_location(step[1])
+        elif kind == "reconfigure":
+            rules = CUSTOM_RULES if step[2] else ()
+            engine.reconfigure(EngineSettings.from_config(make_config(step[1], rules=rules)))
         evaluate()
     return Run(changes, wakeups, (engine.current.visible(), engine.current.reason))
 
