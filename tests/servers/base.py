@@ -96,7 +96,7 @@ class StrictServer:
 
     def start(self) -> Self:
         handler = _make_handler(self)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
+        self._httpd = _QuietServer(("127.0.0.1", self._port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -197,6 +197,18 @@ class StrictServer:
             self._requests.append(request)
         if self.on_request is not None:
             self.on_request(request)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a timed-out test client) is expected, not an error."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _make_handler(server: StrictServer) -> type[BaseHTTPRequestHandler]:

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import pytest
+
+from agent.backends.base import DeliveryKind, ProbeStatus
+from agent.backends.registry import BACKEND_TYPES, SECRET_FIELDS, create_backend, validate_entry
+from agent.config.paths import Paths
+from agent.config.schema import BackendEntry
+from tests.backends.support import Secrets, open_backend, run
+
+GOOD = {
+    "local": {},
+    "webhook": {},
+    "audian": {"account_id": "acc_1", "dnd_endpoint": True, "forward_when_away": "+1555"},
+    "calven": {"source_id": "s", "auth": "hmac", "token_url": "https://x.example/auth"},
+    "superoffice": {"user_id": 338, "auth": "bearer", "present_statuses": ["available", "busy"]},
+    "cord": {
+        "project_id": "p",
+        "group_id": "g",
+        "durable": True,
+        "location_template": {"office": "{location_id}"},
+    },
+    "essentry": {
+        "location_id": 1,
+        "entrance_id": 2,
+        "company_domains": ["example.com"],
+        "location_filter": ["HQ"],
+    },
+}
+KINDS = {"calven": DeliveryKind.EVENT, "essentry": DeliveryKind.EVENT}
+
+
+def test_every_type_has_secrets_listed() -> None:
+    assert set(SECRET_FIELDS) == set(BACKEND_TYPES) == set(GOOD)
+    assert BACKEND_TYPES == (
+        "local",
+        "webhook",
+        "audian",
+        "calven",
+        "superoffice",
+        "cord",
+        "essentry",
+    )
+
+
+@pytest.mark.parametrize("kind", BACKEND_TYPES)
+def test_valid_entries_and_construction(kind: str, agent_paths: Paths) -> None:
+    entry = BackendEntry(
+        kind, kind, "" if kind == "local" else "https://api.example.com", options=GOOD[kind]
+    )
+    assert validate_entry(entry) == []
+
+    async def scenario() -> None:
+        async with open_backend(entry, agent_paths, Secrets()) as backend:
+            for attribute in ("messages_for", "messages_for_calendar", "send", "probe"):
+                assert callable(getattr(backend, attribute))
+            assert backend.name == kind
+            assert backend.kind is KINDS.get(kind, DeliveryKind.STATE)
+            if kind != "local":  # no secret stored: says which command to run
+                report = await backend.probe()
+                assert report.status is ProbeStatus.MISCONFIGURED
+                assert f"presence-agent secret set {kind} " in report.detail
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("kind", [k for k in BACKEND_TYPES if SECRET_FIELDS[k]])
+def test_secrets_in_the_file_are_refused(kind: str) -> None:
+    field = SECRET_FIELDS[kind][0]
+    entry = BackendEntry(kind, kind, "https://api.example.com", options={**GOOD[kind], field: "x"})
+    ((key, message),) = validate_entry(entry)
+    assert key == field
+    assert f"presence-agent secret set {kind} {field}" in message
+
+
+def test_problems_name_the_key() -> None:
+    problems = validate_entry(
+        BackendEntry(
+            "a",
+            "audian",
+            "http://api.audian.com/v2",
+            options={"dnd_endpoint": "yes", "colour": "red"},
+        )
+    )
+    assert problems == [
+        ("base_url", "must be an https URL (plain http is only allowed for 127.0.0.1/localhost)"),
+        ("account_id", "required"),
+        ("dnd_endpoint", "must be true or false"),
+        ("colour", "unknown setting for this backend type"),
+    ]
+    assert validate_entry(BackendEntry("x", "teams")) == [
+        (
+            "type",
+            "must be one of local, webhook, audian, calven, superoffice, cord, essentry,"
+            " not 'teams'",
+        )
+    ]
+    assert validate_entry(BackendEntry("w", "webhook")) == [("base_url", "required")]
+
+
+def test_misconfigured_backend_still_exists_and_says_why(agent_paths: Paths) -> None:
+    entry = BackendEntry("so", "superoffice", "https://so.example.com", options={"user_id": "abc"})
+
+    async def scenario() -> None:
+        async with open_backend(entry, agent_paths, Secrets()) as backend:
+            report = await backend.probe()
+            assert report.status is ProbeStatus.MISCONFIGURED
+            assert "user_id" in report.detail
+
+    run(scenario())
+    with pytest.raises(ValueError):
+        create_backend(BackendEntry("x", "teams"), None)  # type: ignore[arg-type]
