@@ -48,6 +48,31 @@ def headline(snapshot: Snapshot) -> str:
     return f"{label} — {reason}" if reason else str(label)
 
 
+RULE_WORDS = {
+    "activeCall": "on a call",
+    "activeMeeting": "in a meeting",
+    "afterHours": "outside working hours",
+    "idle": "idle",
+    "locked": "screen locked",
+    "location": "at a location",
+    "remote": "working remotely",
+}
+
+
+def reason_words(reason: str) -> str:
+    """A journal reason (``manual``, ``rule:idle``) in words: "set by you", "idle"."""
+    if reason == "manual":
+        return "set by you"
+    if reason == "paused":
+        return "automatic updates paused"
+    if reason == "default":
+        return "automatic"
+    if reason.startswith("rule:"):
+        condition = reason.removeprefix("rule:")
+        return RULE_WORDS.get(condition, condition)
+    return reason
+
+
 def location_name(snapshot: Snapshot) -> str:
     location = snapshot.get("location")
     if not location:

@@ -176,7 +176,7 @@ class TrayMenu(QMenu):
         for entry in entries:
             text = f"{describe.when(entry.at)}  {entry.label}"
             if entry.reason:
-                text += f" — {entry.reason}"
+                text += f" — {describe.reason_words(entry.reason)}"
             if entry.message:
                 text += f" “{entry.message}”"
             self.recent_menu.addAction(text).setEnabled(False)
@@ -215,7 +215,8 @@ class TrayMenu(QMenu):
             action.setVisible(bool(action.text()))
         self._problems_separator.setVisible(bool(visible_problems))
         for status, action in self.status_actions.items():
-            action.setVisible(f"status.{status.value}" not in self._hidden)
+            hidden = {f"status.{status.value}", status.value} & self._hidden
+            action.setVisible(not hidden)
         paused = bool(self._snapshot.get("paused_until"))
         for action in self.actions():
             name = action.objectName()

@@ -1,7 +1,8 @@
 """Names of the tray menu items IT can hide with ``[ui] hidden_menu_items``.
 
 The policy key ``HiddenMenuItems`` takes these names; the module has no Qt import so
-the policy tooling can read the list without a display.
+the policy tooling can read the list without a display. A status may also be named
+without its prefix ("invisible"); "dnd" hides both the status and "Do not disturb for".
 """
 
 from __future__ import annotations

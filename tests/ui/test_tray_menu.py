@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,7 +14,8 @@ from tests.ui.conftest import wait_for
 
 def trigger(qtbot: Any, controller: Any, action: Any, check: Any, what: str) -> Any:
     action.trigger()
-    return wait_for(qtbot, lambda: check(controller.snapshot), what)
+    wait_for(qtbot, lambda: check(controller.snapshot), what)
+    return controller.snapshot
 
 
 def test_icon_is_shown_in_the_xembed_tray(qtbot: Any, controller: Any) -> None:
@@ -43,3 +45,82 @@ def test_every_menu_status_then_available_clears(
         lambda s: s["override"] is None,
         "the override to be cleared",
     )
+
+
+def _in_minutes(iso: str) -> float:
+    moment = datetime.fromisoformat(iso)
+    return (moment - datetime.now(UTC)).total_seconds() / 60
+
+
+def action_named(menu: Any, name: str) -> Any:
+    return next(a for a in menu.actions() if a.objectName() == name)
+
+
+def test_do_not_disturb_for_30_minutes(qtbot: Any, controller: Any) -> None:
+    thirty = next(a for a in controller.menu.dnd_menu.actions() if a.text() == "30 minutes")
+    snapshot = trigger(qtbot, controller, thirty, lambda s: s["status"] == "dnd", "do not disturb")
+    assert 29 < _in_minutes(snapshot["until"]) <= 30
+    assert "Until" in controller.tray.toolTip()
+
+
+def test_pause_and_resume(qtbot: Any, controller: Any) -> None:
+    menu = controller.menu
+    one_hour = next(a for a in menu.pause_menu.actions() if a.text() == "1 hour")
+    snapshot = trigger(qtbot, controller, one_hour, lambda s: s["paused_until"], "the pause")
+    assert 59 < _in_minutes(snapshot["paused_until"]) <= 60
+    assert menu.resume_action.isVisible()
+    assert "paused until" in controller.tray.toolTip()
+    trigger(qtbot, controller, menu.resume_action, lambda s: not s["paused_until"], "resume")
+    assert not menu.resume_action.isVisible()
+
+
+def test_pin_a_location_then_detect_automatically(qtbot: Any, controller: Any) -> None:
+    locations = controller.menu.location_menu
+    assert controller.menu.location_menu.menuAction().isVisible()
+    hq = action_named(locations, "location:hq-3")
+    assert hq.text() == "HQ level 3"
+    snapshot = trigger(
+        qtbot, controller, hq, lambda s: s["pinned_location"] == "hq-3", "the pinned location"
+    )
+    assert snapshot["location"]["name"] == "HQ level 3"
+    assert hq.isChecked()
+    assert "At HQ level 3" in controller.tray.toolTip()
+    auto = action_named(locations, "location:auto")
+    trigger(qtbot, controller, auto, lambda s: s["pinned_location"] is None, "automatic")
+    assert auto.isChecked()
+
+
+def test_header_and_recent_changes_explain_why(qtbot: Any, controller: Any) -> None:
+    menu = controller.menu
+    trigger(
+        qtbot, controller, menu.status_actions[Status.AWAY], lambda s: s["status"] == "away", "away"
+    )
+    header = menu.actions()[0]
+    assert header.text().startswith("Away — ")
+    assert controller.tray.toolTip().splitlines()[0] == header.text()
+
+    def recent() -> list[str]:
+        return [a.text() for a in menu.recent_menu.actions() if "Away — set by you" in a.text()]
+
+    wait_for(qtbot, recent, "the journal line in Recent changes")
+
+
+def test_items_hidden_by_policy_are_absent(
+    qtbot: Any, agent_paths: Any, config_file: Any, tray_host: Any
+) -> None:
+    from agent.ui.tray import TrayController
+    from tests.ui.conftest import close_all
+
+    agent_paths.policy_file.write_text(
+        '[enforced]\nHiddenMenuItems = ["quit", "invisible", "pause"]\n', encoding="utf-8"
+    )
+    tray = TrayController(agent_paths, detectors=[])
+    tray.start()
+    try:
+        wait_for(qtbot, lambda: tray.snapshot and tray.config, "the first snapshot")
+        menu = tray.menu
+        visible = {a.objectName() for a in menu.actions() if a.isVisible()}
+        assert not {"quit", "status.invisible", "pause", "resume"} & visible
+        assert {"status.busy", "settings", "message", "dnd"} <= visible
+    finally:
+        close_all(tray)
