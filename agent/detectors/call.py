@@ -26,7 +26,7 @@ from agent.config.schema import CallSettings, Config
 from agent.core.signals import CallObserved
 from agent.detectors.base import Sink, SourceReport
 from agent.detectors.camera import CameraSource
-from agent.detectors.capture import Capture, is_ignored, is_meeting_app
+from agent.detectors.capture import Capture, is_ignored, meeting_app
 from agent.detectors.mic import MicSource
 
 log = logging.getLogger(__name__)
@@ -163,9 +163,10 @@ class CallDetector:
         mic = [c for c in self._mic_apps if not is_ignored(c, ignore)]
         camera = [] if self._locked else [c for c in self._camera_apps if not is_ignored(c, ignore)]
         everyone = mic + camera
-        meeting = [c for c in everyone if is_meeting_app(c, self._settings.meeting_apps)]
-        chosen = (meeting or everyone or [Capture(app="")])[0]
-        state = (bool(everyone), chosen.label or None)
+        meetings = [meeting_app(c, self._settings.meeting_apps) for c in everyone]
+        named = [name for name in meetings if name]
+        label = named[0] if named else everyone[0].label if everyone else ""
+        state = (bool(everyone), label or None)
         if state == self._last:
             return
         self._last = state

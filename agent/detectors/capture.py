@@ -30,11 +30,21 @@ def is_ignored(capture: Capture, ignore_apps: Iterable[str]) -> bool:
     return any(_strip_exe(entry) in names for entry in ignore_apps)
 
 
-def is_meeting_app(capture: Capture, meeting_apps: Iterable[str]) -> bool:
-    """Whether an allow-listed meeting app is this one.
+_DISPLAY_NAMES = {
+    "zoom": "Zoom",
+    "teams": "Teams",
+    "ms-teams": "Teams",
+    "webex": "Webex",
+    "msedge": "Edge",
+}
+
+
+def meeting_app(capture: Capture, meeting_apps: Iterable[str]) -> str | None:
+    """The allow-listed meeting app this capture belongs to, as people name it.
 
     Real names carry extra words ("ZOOM VoiceEngine", "Google Chrome", "us.zoom.xos",
-    "ms-teams.exe"), so each word of the name and binary is compared too.
+    "ms-teams.exe"), so each word of the name and binary is compared too; the
+    answer is the list entry ("Zoom"), so the tray says "On a call (Zoom)".
     """
     words: set[str] = set()
     for name in (capture.app, capture.binary):
@@ -42,4 +52,10 @@ def is_meeting_app(capture: Capture, meeting_apps: Iterable[str]) -> bool:
         if name:
             words.add(name)
             words.update(part for part in re.split(r"[^a-z0-9]+", name) if part)
-    return any(_strip_exe(entry) in words for entry in meeting_apps)
+    for entry in meeting_apps:
+        key = _strip_exe(entry)
+        if key in words:
+            if entry.strip() != entry.strip().lower():  # the admin chose the spelling
+                return entry.strip()
+            return _DISPLAY_NAMES.get(key, key.capitalize())
+    return None

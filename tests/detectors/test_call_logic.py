@@ -12,7 +12,7 @@ import pytest
 from agent.config.schema import CallSettings, Config
 from agent.core.signals import CallObserved, Observation
 from agent.detectors.call import CallDetector, create_call_detector
-from agent.detectors.capture import Capture, is_ignored, is_meeting_app
+from agent.detectors.capture import Capture, is_ignored, meeting_app
 from agent.detectors.mic import OnChange, OnLost, PollingMicSource
 
 
@@ -82,9 +82,14 @@ def test_meeting_app_is_named_and_ignored_apps_do_not_count() -> None:
         mic.set("NoiseTorch")
         assert last_call(seen).active is False
         mic.set("Audacity", "ZOOM VoiceEngine")
-        assert last_call(seen) == CallObserved(True, "ZOOM VoiceEngine", "fake-mic")
+        assert last_call(seen) == CallObserved(True, "Zoom", "fake-mic")
         count = len(seen)
         mic.set("ZOOM VoiceEngine", "Audacity")  # same state: nothing pushed
+        assert len(seen) == count
+        mic.set("Audacity")
+        assert last_call(seen) == CallObserved(True, "Audacity", "fake-mic")
+        count = len(seen)
+        mic.set("Audacity")
         assert len(seen) == count
         mic.set()
         assert last_call(seen).active is False
@@ -140,7 +145,7 @@ def test_camera_counts_only_while_unlocked_and_is_scanned_on_mic_changes() -> No
         camera.apps = [Capture(app="cheese")]
         mic.set("teams")  # mic starts: the camera is read again
         await until(lambda: camera.scans == 2)
-        await until(lambda: last_call(seen).app == "teams")
+        await until(lambda: last_call(seen).app == "Teams")
         mic.set()  # mic stops, camera still on: still in a call
         await until(lambda: camera.scans == 3)
         assert last_call(seen) == CallObserved(True, "cheese", "fake-mic+fake-camera")
@@ -199,12 +204,13 @@ def test_polling_source_reports_changes_and_failures() -> None:
 
 
 def test_name_matching() -> None:
-    zoom = Capture(app="ZOOM VoiceEngine", binary="zoom")
-    assert is_meeting_app(zoom, ["zoom"])
-    assert is_meeting_app(Capture(app="Google Chrome", binary="chrome"), ["chrome"])
-    assert is_meeting_app(Capture(app="us.zoom.xos"), ["zoom"])
-    assert is_meeting_app(Capture(app="ms-teams", binary="ms-teams.exe"), ["teams"])
-    assert not is_meeting_app(Capture(app="Audacity"), ["zoom"])
+    apps = CallSettings().meeting_apps
+    assert meeting_app(Capture(app="ZOOM VoiceEngine", binary="zoom"), apps) == "Zoom"
+    assert meeting_app(Capture(app="Google Chrome", binary="chrome"), apps) == "Chrome"
+    assert meeting_app(Capture(app="us.zoom.xos"), apps) == "Zoom"
+    assert meeting_app(Capture(app="ms-teams", binary="ms-teams.exe"), apps) == "Teams"
+    assert meeting_app(Capture(app="Webex"), ["WebEx"]) == "WebEx"
+    assert meeting_app(Capture(app="Audacity"), apps) is None
     assert is_ignored(Capture(app="Dictation", binary="nerd-dictation"), ["NERD-DICTATION"])
     assert is_ignored(Capture(app="krisp", binary="Krisp.exe"), ["krisp.exe"])
     assert not is_ignored(Capture(app="ZOOM VoiceEngine"), ["zoom"])

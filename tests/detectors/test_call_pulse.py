@@ -50,7 +50,7 @@ def test_recording_turns_call_on_within_3s_and_off_when_it_stops(pulse: PulseSer
             recorder = pulse.record("--client-name=zoom")
             await until(lambda: calls(seen)[-1].active, 3.0, "call active")
             assert time.monotonic() - started < 3.0
-            assert calls(seen)[-1] == CallObserved(True, "zoom", "pulseaudio")
+            assert calls(seen)[-1] == CallObserved(True, "Zoom", "pulseaudio")
             await asyncio.to_thread(stop_process, recorder)
             await until(lambda: not calls(seen)[-1].active, 3.0, "call inactive")
             assert not detector.degraded
@@ -115,7 +115,7 @@ def test_server_restart_is_survived(pulse: PulseServer) -> None:
             await asyncio.to_thread(pulse.start_daemon)
             await until(lambda: not detector.degraded, 10.0, "reconnected")
             pulse.record("--client-name=teams")
-            await until(lambda: calls(seen)[-1].app == "teams", 3.0, "call after restart")
+            await until(lambda: calls(seen)[-1].app == "Teams", 3.0, "call after restart")
         finally:
             await detector.stop()
 
