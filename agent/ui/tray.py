@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 from agent.core.model import Status
 from agent.ui import describe
 from agent.ui.icons import status_icon
-from agent.ui.journal import recent_changes
+from agent.ui.journal import JournalEntry, recent_changes
 from agent.ui.menu import TrayMenu
 from agent.ui.notifications import notices
 from agent.ui.service_thread import ServiceThread
@@ -62,6 +62,7 @@ class TrayController(QObject):
         self.wizard: FirstRunWizard | None = None
         self.status_window: StatusWindow | None = None
         self.last_reply: dict[str, Any] | None = None
+        self.recent: list[JournalEntry] = []
         self.tray.activated.connect(self._on_tray_activated)
         self.menu.request.connect(self.send)
         self.menu.message_dialog_requested.connect(self.open_message_dialog)
@@ -69,6 +70,7 @@ class TrayController(QObject):
         self.menu.logs_requested.connect(self.open_logs)
         self.menu.join_requested.connect(self._join)
         self.menu.quit_requested.connect(self.quit)
+        self.menu.aboutToShow.connect(self.refresh_recent)
         self.service.snapshot_changed.connect(self._on_snapshot)
         self.service.activated.connect(self.activate)
         self.service.failed.connect(self._on_failed)
@@ -117,14 +119,23 @@ class TrayController(QObject):
         if self.config is not None:
             for text in notices(previous, snapshot, self.config.config.ui):
                 self.tray.showMessage("Presence Agent", text, status_icon(status))
+        self.refresh_recent()
+
+    def refresh_recent(self) -> None:
+        """Re-read the journal's tail off the GUI thread.
+
+        The journal is written just after a change is announced, so the menu and the
+        message dialog ask again when they open.
+        """
         journal = self.paths.journal_file
         self.service.background(lambda: recent_changes(journal, RECENT_LIMIT), self._on_recent)
 
     def _on_recent(self, entries: Any) -> None:
         if entries is not None:
-            self.menu.set_recent(entries)
+            self.recent = list(entries)
+            self.menu.set_recent(self.recent)
             if self.message_dialog is not None:
-                self.message_dialog.set_recent([e.message for e in entries if e.message])
+                self.message_dialog.set_recent([e.message for e in self.recent if e.message])
 
     def _on_failed(self, error: str) -> None:
         self.tray.setToolTip(f"Presence Agent is not running: {error}")
@@ -172,6 +183,8 @@ class TrayController(QObject):
             self.message_dialog = MessageDialog(presets)
             self.message_dialog.request.connect(self.send)
         self.message_dialog.prepare(self.snapshot)
+        self.message_dialog.set_recent([e.message for e in self.recent if e.message])
+        self.refresh_recent()
         _raise(self.message_dialog)
 
     def open_settings(self, tab: str = "") -> None:
