@@ -128,7 +128,8 @@ class CallDetector:
         self._publish()
 
     def _mic_lost(self, message: str) -> None:
-        log.warning("call: %s", message)
+        if message != self._mic_problem:  # once per outage, not once per retry
+            log.warning("call: %s", message)
         self._mic_problem = message
         self._mic_apps = []
         self._publish()

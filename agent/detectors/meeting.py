@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
@@ -69,6 +69,7 @@ class _Calendar:
     url: str = ""
     cache: CalendarCache | None = None
     validators: tuple[str, str] = ("", "")
+    busy: asyncio.Lock = field(default_factory=asyncio.Lock)  # one read at a time
 
 
 class MeetingDetector:
@@ -159,13 +160,18 @@ class MeetingDetector:
     async def slide(self) -> None:
         """Move the window to now: re-expand what we have, without fetching."""
         for calendar in self._calendars:
-            if calendar.data is not None:
-                await self._parse_into(calendar, calendar.data)
+            async with calendar.busy:
+                if calendar.data is not None:
+                    await self._parse_into(calendar, calendar.data)
         self._publish()
 
     # -- reading -------------------------------------------------------------------
 
     async def _update(self, calendar: _Calendar) -> None:
+        async with calendar.busy:
+            await self._read(calendar)
+
+    async def _read(self, calendar: _Calendar) -> None:
         entry = calendar.entry
         try:
             if entry.url or entry.url_secret:

@@ -42,8 +42,11 @@ class PulseMicSource:
 
     name = "pulseaudio"
 
-    def __init__(self, server: str | None = None, retry_max: float = 60.0) -> None:
+    def __init__(
+        self, server: str | None = None, retry_max: float = 60.0, connect_timeout: float = 5.0
+    ) -> None:
         self._server = server
+        self._connect_timeout = connect_timeout
         self._retry_max = retry_max
         self._retry = 2.0
         self._listener: PulseCaptureListener | None = None
@@ -71,7 +74,11 @@ class PulseMicSource:
                 self._retry = min(self._retry * 2, self._retry_max)
 
         self._connect(changed, lost)
-        await first
+        try:
+            await asyncio.wait_for(first, self._connect_timeout)
+        except TimeoutError:
+            await self.stop()
+            raise OSError("PulseAudio did not answer in time") from None
 
     def _connect(self, changed: OnChange, lost: OnLost) -> None:
         from agent.platform.linux.pulse_capture import PulseCaptureListener, is_real_capture

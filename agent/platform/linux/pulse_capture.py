@@ -143,6 +143,9 @@ class PulseCaptureListener:
         except pulsectl.PulseError as error:
             if not self._stopping.is_set():
                 self._on_lost(f"cannot reach PulseAudio: {error}")
+        except Exception as error:  # never end silently: the caller waits for news
+            if not self._stopping.is_set():
+                self._on_lost(f"PulseAudio listener failed: {error!r}")
         finally:
             with self._lock:
                 self._pulse = None
