@@ -2,7 +2,8 @@
 
 Recording turns the user busy in the local backend's journal within 3 s (the
 engine's 2 s minimum included) and back to available after the hold time; a
-volume meter alone never does.
+volume meter alone never does. Inside tests/session.sh (a throw-away keyring) the
+same changes are also asserted at a loopback webhook receiver.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -43,6 +46,48 @@ hold_after = "2s"
 mode = "off"
 """
 
+WEBHOOK = """
+[[backends]]
+name = "local"
+type = "local"
+
+[[backends]]
+name = "hook"
+type = "webhook"
+base_url = "{url}"
+user_id = "u-1"
+"""
+
+
+class WebhookReceiver:
+    """A loopback HTTP receiver standing in for a presence service."""
+
+    def __init__(self) -> None:
+        self.statuses: list[str] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if body.get("event") == "user.presence.changed":
+                    receiver.statuses.append(body["data"]["status"])
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/presence"
+        threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
 
 def journal(paths: Paths) -> list[dict[str, object]]:
     try:
@@ -57,8 +102,25 @@ def statuses(paths: Paths) -> list[object]:
 
 
 @pytest.fixture
-def agent(agent_paths: Paths) -> Iterator[tuple[Paths, PulseServer]]:
-    agent_paths.config_file.write_text(CONFIG, encoding="utf-8")
+def receiver() -> Iterator[WebhookReceiver | None]:
+    """Only inside tests/session.sh: the secret goes to its throw-away keyring."""
+    if not os.environ.get("PA_IN_SESSION"):
+        yield None
+        return
+    from agent.secrets import SecretStore
+
+    SecretStore().set("hook", "signing_secret", "e2e-signing-secret")
+    running = WebhookReceiver()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def agent(
+    agent_paths: Paths, receiver: WebhookReceiver | None
+) -> Iterator[tuple[Paths, PulseServer]]:
+    config = CONFIG + (WEBHOOK.format(url=receiver.url) if receiver else "")
+    agent_paths.config_file.write_text(config, encoding="utf-8")
     with pulse_server() as pulse:
         env = {**os.environ, "PULSE_SERVER": pulse.server}
         log = agent_paths.log_dir / "stderr.txt"
@@ -89,7 +151,7 @@ def agent(agent_paths: Paths) -> Iterator[tuple[Paths, PulseServer]]:
 
 
 def test_recording_makes_the_agent_busy_then_available_after_hold(
-    agent: tuple[Paths, PulseServer],
+    agent: tuple[Paths, PulseServer], receiver: WebhookReceiver | None
 ) -> None:
     paths, pulse = agent
     meter = pulse.record("--property=media.name=Peak detect", "--client-name=pavucontrol")
@@ -105,4 +167,6 @@ def test_recording_makes_the_agent_busy_then_available_after_hold(
     wait_until(lambda: statuses(paths)[-1] == "available", timeout=6.0, what="available again")
     assert time.monotonic() - stopped >= 2.0  # held for call.hold_after
     assert statuses(paths)[-2:] == ["busy", "available"]
+    if receiver is not None:  # the same changes reached a real HTTP presence service
+        wait_until(lambda: receiver.statuses[-2:] == ["busy", "available"], timeout=5.0)
     stop_process(meter)
