@@ -69,6 +69,16 @@ class ServiceThread(QObject):
         self._thread.start()
         self._ready.wait()
 
+    @property
+    def running(self) -> bool:
+        """True between start() and the end of stop()."""
+        return (
+            self._loop is not None
+            and not self._loop.is_closed()
+            and self._stop is not None
+            and not self._stop.is_set()
+        )
+
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the service to stop and wait (bounded) for the worker to finish."""
         loop, stop = self._loop, self._stop
@@ -81,8 +91,12 @@ class ServiceThread(QObject):
         self, request: dict[str, Any], on_done: Callback | None = None
     ) -> Future[dict[str, Any]]:
         """Send one request to the service; ``on_done(reply)`` runs on the GUI thread."""
-        assert self._loop is not None, "start() first"
-        future = asyncio.run_coroutine_threadsafe(self._handle(request), self._loop)
+        if not self.running:
+            future: Future[dict[str, Any]] = Future()
+            future.set_result({"ok": False, "error": "the agent has stopped", "code": 1})
+        else:
+            assert self._loop is not None
+            future = asyncio.run_coroutine_threadsafe(self._handle(request), self._loop)
         if on_done is not None:
             future.add_done_callback(lambda f: self._deliver.emit(on_done, _reply_of(f)))
         return future
@@ -92,7 +106,10 @@ class ServiceThread(QObject):
 
         A failure is logged and delivered as ``None``: the UI shows less, never crashes.
         """
-        assert self._loop is not None, "start() first"
+        if not self.running:
+            log.debug("background work dropped: the service thread has stopped")
+            return
+        assert self._loop is not None
         future = asyncio.run_coroutine_threadsafe(asyncio.to_thread(work), self._loop)
 
         def done(f: Future[Any]) -> None:

@@ -1,0 +1,145 @@
+"""The settings window: edit, save (file and keyring checked), locks, diagnostics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit
+
+from agent.config.paths import Paths
+from tests.ui.conftest import close_all, wait_for
+
+
+def open_settings(qtbot: Any, controller: Any, tab: str = "") -> Any:
+    if tab:
+        controller.open_settings(tab)
+    else:
+        controller.menu.settings_action.trigger()
+    window = wait_for(qtbot, lambda: controller.settings_window, "the settings window")
+    wait_for(qtbot, lambda: window.doc is not None and window.loaded is not None, "the tabs")
+    assert window.isVisible()
+    return window
+
+
+def save(qtbot: Any, window: Any) -> None:
+    window.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    wait_for(qtbot, lambda: window.message.text() == "Saved and applied.", "the save", 15)
+
+
+def test_general_edit_and_save_keeps_comments(
+    qtbot: Any, controller: Any, agent_paths: Paths
+) -> None:
+    window = open_settings(qtbot, controller)
+    general = window.pages[0]
+    assert general.away_after.value() == 5
+    general.away_after.setValue(12)
+    general.notifications.setChecked(True)
+    save(qtbot, window)
+    text = agent_paths.config_file.read_text(encoding="utf-8")
+    assert 'away_after = "12m"' in text
+    assert "# five minutes" in text
+    assert text.startswith("# My presence settings")
+    assert "notifications = true" in text
+    # Defaults the user did not touch are not copied into the file.
+    assert "lock_is_away" not in text
+    wait_for(qtbot, lambda: controller.config.config.idle.away_after == 720, "the reload")
+
+
+def test_backend_secret_goes_to_the_keyring_not_the_file(
+    qtbot: Any, controller: Any, agent_paths: Paths
+) -> None:
+    from agent.secrets import SecretStore
+
+    window = open_settings(qtbot, controller, "backends")
+    backends = window.pages[4]
+    assert window.tabs.currentWidget() is backends
+    backends.add_backend("webhook")
+    backends.widgets["base_url"].setText("http://127.0.0.1:9/presence")
+    secret = backends.widgets["secret:signing_secret"]
+    assert isinstance(secret, QLineEdit)
+    assert secret.echoMode() == QLineEdit.EchoMode.Password
+    secret.setText("hunter2-signing-key")
+    save(qtbot, window)
+    text = agent_paths.config_file.read_text(encoding="utf-8")
+    assert 'name = "webhook"' in text
+    assert 'base_url = "http://127.0.0.1:9/presence"' in text
+    assert "hunter2" not in text
+    assert SecretStore().get("webhook", "signing_secret") == "hunter2-signing-key"
+    wait_for(qtbot, lambda: "webhook" in controller.snapshot["backends"], "the new backend")
+
+    # The stored secret shows as such, and "Test connection" reports the probe.
+    def shown_as_stored() -> bool:
+        backends.list.setCurrentRow(1)
+        field = backends.widgets.get("secret:signing_secret")
+        return field is not None and field.placeholderText().startswith("stored")
+
+    wait_for(qtbot, shown_as_stored, "the secret shown as stored")
+    backends.test_button.click()
+    wait_for(qtbot, lambda: ":" in backends.result.text(), "the probe result", 20)
+
+
+def test_rules_and_locations_are_saved_in_order(
+    qtbot: Any, controller: Any, agent_paths: Paths
+) -> None:
+    window = open_settings(qtbot, controller, "rules")
+    rules = window.pages[1].entries
+    rules.add_row({"condition": "locked", "set_status": "away"})
+    rules.add_row({"condition": "activeCall", "set_status": "busy", "message": "On a call 📞"})
+    rules.move_selected(-1)
+    locations = window.pages[2].entries
+    assert locations.table.rowCount() == 2
+    locations.add_row({"id": "lab", "name": "Lab", "subnet": ["192.168.7.0/24"]})
+    save(qtbot, window)
+    text = agent_paths.config_file.read_text(encoding="utf-8")
+    assert text.index('condition = "activeCall"') < text.index('condition = "locked"')
+    assert 'message = "On a call 📞"' in text
+    assert 'subnet = ["192.168.7.0/24"]' in text
+    wait_for(qtbot, lambda: len(controller.config.config.locations) == 3, "the reload")
+    labels = [a.text() for a in controller.menu.location_menu.actions()]
+    assert "Lab" in labels
+
+
+def test_a_refused_file_is_not_written(qtbot: Any, controller: Any, agent_paths: Paths) -> None:
+    window = open_settings(qtbot, controller, "backends")
+    backends = window.pages[4]
+    backends.add_backend("audian")
+    backends.widgets["base_url"].setText("http://presence.example.com/v2")
+    before = agent_paths.config_file.read_text(encoding="utf-8")
+    window.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    wait_for(qtbot, lambda: window.message.text().startswith("Not saved"), "the refusal")
+    assert "base_url" in window.message.text()
+    assert agent_paths.config_file.read_text(encoding="utf-8") == before
+
+
+def test_locked_keys_are_disabled(
+    qtbot: Any, agent_paths: Paths, config_file: Any, tray_host: Any
+) -> None:
+    from agent.ui.tray import TrayController
+
+    agent_paths.policy_file.write_text(
+        '[enforced]\nIdleAwayAfter = "15m"\nHiddenMenuItems = ["pause"]\n', encoding="utf-8"
+    )
+    tray = TrayController(agent_paths, detectors=[])
+    tray.start()
+    try:
+        wait_for(qtbot, lambda: tray.snapshot and tray.config, "the first snapshot")
+        window = open_settings(qtbot, tray)
+        general = window.pages[0]
+        assert general.away_after.value() == 15
+        assert not general.away_after.isEnabled()
+        assert general.away_after.toolTip() == "Managed by your organization"
+        assert general.form._notes["idle.away_after"].isVisibleTo(window)
+        assert general.notifications.isEnabled()
+        save(qtbot, window)
+        assert "15m" not in agent_paths.config_file.read_text(encoding="utf-8")
+    finally:
+        close_all(tray)
+
+
+def test_diagnostics_report_and_copy(qtbot: Any, controller: Any) -> None:
+    window = open_settings(qtbot, controller, "about")
+    about = window.pages[5]
+    about.run_button.click()
+    wait_for(qtbot, lambda: "blocking problems" in about.report.toPlainText(), "the report", 30)
+    about.copy_button.click()
+    assert QApplication.clipboard().text() == about.report.toPlainText()
