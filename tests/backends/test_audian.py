@@ -216,3 +216,21 @@ def _ok() -> object:
     from agent.backends.base import Result
 
     return Result(Outcome.OK)
+
+
+def test_real_secret_store_in_gnome_keyring(server: AudianServer, agent_paths: Paths) -> None:
+    from agent.secrets import SecretStore
+
+    store = SecretStore()
+    store.set("audian", "api_token", "audian-token")
+    try:
+
+        async def scenario() -> None:
+            async with open_backend(entry(server), agent_paths, store) as backend:
+                assert (await backend.probe()).status is ProbeStatus.REACHABLE
+                assert await deliver(backend, change(state())) == [_ok()]
+
+        run(scenario())
+    finally:
+        store.delete("audian", "api_token")
+    assert server.requests[-1].header("x-auth-token") == "audian-token"
