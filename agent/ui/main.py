@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+import socket
 import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from agent.config.paths import Paths
+    from agent.detectors.base import Detector
+    from agent.ui.tray import TrayController
 
 
 def hand_off(paths: Paths) -> bool:
@@ -20,14 +24,8 @@ def hand_off(paths: Paths) -> bool:
     return True
 
 
-def run_tray(paths: Paths) -> int:
-    """Run the tray app until the user quits; returns the process exit code.
-
-    A second launch hands off to the first (which opens its settings) and exits 0.
-    """
-    if hand_off(paths):
-        print("Presence Agent is already running; it has been asked to show itself.")
-        return 0
+def start_tray(paths: Paths, detectors: list[Detector] | None = None) -> TrayController:
+    """Create the application and the tray, and start the service (no event loop yet)."""
     from PySide6.QtWidgets import QApplication
 
     from agent.ui.tray import TrayController
@@ -38,6 +36,47 @@ def run_tray(paths: Paths) -> int:
     app.setApplicationDisplayName("Presence Agent")
     app.setDesktopFileName("presence-agent")
     app.setQuitOnLastWindowClosed(False)
-    controller = TrayController(paths)
+    controller = TrayController(paths, detectors)
+    _quit_on_signals(controller)
     controller.start(first_run=not paths.config_file.exists())
-    return app.exec()
+    return controller
+
+
+def run_tray(paths: Paths) -> int:
+    """Run the tray app until the user quits; returns the process exit code.
+
+    A second launch hands off to the first (which opens its settings) and exits 0.
+    """
+    if hand_off(paths):
+        print("Presence Agent is already running; it has been asked to show itself.")
+        return 0
+    from PySide6.QtWidgets import QApplication
+
+    start_tray(paths)
+    return QApplication.exec()
+
+
+def _quit_on_signals(controller: TrayController) -> None:
+    """Quit cleanly on SIGTERM/SIGINT (log-out, ``kill``) without a polling timer.
+
+    Python runs signal handlers only when it gets control, which the Qt event loop
+    does not give it; the signal's wake-up byte on a socket pair wakes Qt instead.
+    """
+    if sys.platform == "win32":
+        return
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, controller)
+
+    def quit_now() -> None:
+        reader.recv(64)
+        controller.quit()
+
+    notifier.activated.connect(quit_now)
+    controller.setProperty("signalSockets", (reader, writer, notifier))
