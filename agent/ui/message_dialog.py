@@ -47,7 +47,7 @@ class MessageDialog(QDialog):
 
     def __init__(self, presets: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Set a status message")
+        self.setWindowTitle("Status message")
         self.setObjectName("messageDialog")
         self._presets = list(presets)
         self.text = QLineEdit()
@@ -111,7 +111,7 @@ class MessageDialog(QDialog):
     def _fill_suggestions(self) -> None:
         self.suggestions.clear()
         for message in self._recent:
-            item = QListWidgetItem(f"🕘 {message}")
+            item = QListWidgetItem(f"↻ {message}")
             item.setData(Qt.ItemDataRole.UserRole, message)
             self.suggestions.addItem(item)
         for message in self._presets:

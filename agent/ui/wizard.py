@@ -152,7 +152,7 @@ class FirstRunWizard(QWizard):
     def __init__(self, controller: TrayController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("firstRunWizard")
-        self.setWindowTitle("Set up Presence Agent")
+        self.setWindowTitle("Set up")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.controller = controller
         self.backend_page = BackendPage()

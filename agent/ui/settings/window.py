@@ -54,7 +54,7 @@ class SettingsWindow(QWidget):
     def __init__(self, controller: TrayController) -> None:
         super().__init__()
         self.setObjectName("settingsWindow")
-        self.setWindowTitle("Presence Agent settings")
+        self.setWindowTitle("Settings")
         self.controller = controller
         self.doc: ConfigDocument | None = None
         self.loaded: LoadedConfig | None = None
