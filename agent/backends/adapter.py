@@ -123,9 +123,11 @@ class HttpBackend(ABC):
         return None
 
     async def probe(self) -> ProbeReport:
-        problem = self._problem()
-        if problem:
-            return ProbeReport(ProbeStatus.MISCONFIGURED, problem, "fix the [[backends]] entry")
+        if self._problems:
+            listed = "; ".join(f"{key}: {text}" for key, text in self._problems)
+            return ProbeReport(
+                ProbeStatus.MISCONFIGURED, listed, f"fix backends entry {self.name!r} in the config"
+            )
         try:
             reply = await self._probe()
         except MissingSecret as exc:
