@@ -208,15 +208,13 @@ class AgentService:
     # -- parts ---------------------------------------------------------------------
 
     async def _start_delivery(self, config: Config) -> None:
-        import httpx
 
         from agent.delivery.dispatcher import Dispatcher
         from agent.delivery.outbox import Outbox
         from agent.secrets import SecretStore
 
         self._secrets = SecretStore()
-        proxy = config.general.proxy_url or None
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), proxy=proxy, verify=True)
+        self._http = _http_client(config, 10.0)
         self._backends = self._create_backends(config)
         self.paths.data_dir.mkdir(parents=True, exist_ok=True)
         outbox = Outbox(self.paths.outbox_file, max_per_backend=config.delivery.max_queue)
@@ -284,8 +282,6 @@ class AgentService:
     def _create_detectors(self, config: Config) -> list[Detector]:
         import importlib
 
-        import httpx
-
         assert self._secrets is not None
         factories: list[tuple[str, str, Callable[[Any], Detector]]] = [
             ("idle", "agent.detectors.idle", lambda m: m.create_idle_detector(config)),
@@ -296,7 +292,7 @@ class AgentService:
                 "meeting",
                 "agent.detectors.meeting",
                 lambda m: m.create_meeting_detector(
-                    config, self.paths, self._secrets, lambda: httpx.AsyncClient(timeout=20.0)
+                    config, self.paths, self._secrets, lambda: _http_client(config, 20.0)
                 ),
             ),
             ("location", "agent.detectors.location", lambda m: m.create_location_detector(config)),
@@ -528,6 +524,14 @@ class AgentService:
             notes.extend(r.detail for r in detector.report() if r.in_use and r.detail)
             degraded = degraded or detector.degraded
         return {"degraded": degraded, "sources": sources, "notes": notes}
+
+
+def _http_client(config: Config, timeout: float) -> httpx.AsyncClient:
+    """Every HTTP client the agent makes: TLS verification on, the configured proxy."""
+    import httpx
+
+    proxy = config.general.proxy_url or None
+    return httpx.AsyncClient(timeout=httpx.Timeout(timeout), proxy=proxy, verify=True)
 
 
 def _parse_status(value: object) -> Status:
