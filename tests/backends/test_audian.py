@@ -234,3 +234,16 @@ def test_real_secret_store_in_gnome_keyring(server: AudianServer, agent_paths: P
     finally:
         store.delete("audian", "api_token")
     assert server.requests[-1].header("x-auth-token") == "audian-token"
+
+
+def test_server_enforces_content_type_and_counts_planned_failures(server: AudianServer) -> None:
+    url = f"{server.base_url}{PATH[3:]}/presence"
+    headers = {"X-Auth-Token": "audian-token", "Content-Type": "text/plain"}
+    assert httpx.post(url, content=b'{"status": "away"}', headers=headers).status_code == 400
+    server.fail("503", times=2, retry_after="Mon, 02 Mar 2026 09:01:30 GMT")
+    good = {"X-Auth-Token": "audian-token"}
+    replies = [httpx.post(url, json={"status": "away"}, headers=good) for _ in range(3)]
+    assert [r.status_code for r in replies] == [503, 503, 200]
+    assert replies[0].headers["Retry-After"] == "Mon, 02 Mar 2026 09:01:30 GMT"
+    assert [r.status for r in server.requests] == [400, 503, 503, 200]
+    assert len(server.accepted) == 1
