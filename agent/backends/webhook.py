@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from agent.backends.adapter import HttpBackend, iso_z, new_message
 from agent.backends.local import location_json
+from agent.backends.options import OptionReader
 
 if TYPE_CHECKING:
     from agent.backends.base import Message, Result
     from agent.backends.context import BackendContext
     from agent.backends.http import Reply
-    from agent.backends.options import OptionReader
     from agent.config.schema import BackendEntry, UserSettings
     from agent.core.model import PresenceChange
 
@@ -53,8 +53,6 @@ class WebhookBackend(HttpBackend):
     def __init__(
         self, entry: BackendEntry, context: BackendContext, problems: list[tuple[str, str]]
     ) -> None:
-        from agent.backends.options import OptionReader
-
         super().__init__(entry, context, problems)
         reader = OptionReader(entry.name, entry.options, ())
         self.options = read_options(reader, context.user)
