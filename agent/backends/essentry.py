@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -77,13 +77,7 @@ def create(
     if not options.location_filter:
         names = tuple(loc.name for loc in context.locations if loc.name)
         if names:
-            options = EssentryOptions(
-                options.location_id,
-                options.entrance_id,
-                options.company_domains,
-                options.ignore_missing_invitations,
-                names,
-            )
+            options = replace(options, location_filter=names)
         else:
             problems = [
                 *problems,
