@@ -209,12 +209,13 @@ class AgentService:
 
     async def _start_delivery(self, config: Config) -> None:
 
+        from agent.backends.http import create_client
         from agent.delivery.dispatcher import Dispatcher
         from agent.delivery.outbox import Outbox
         from agent.secrets import SecretStore
 
         self._secrets = SecretStore()
-        self._http = _http_client(config, 10.0)
+        self._http = create_client(config.general.proxy_url)
         self._backends = self._create_backends(config)
         self.paths.data_dir.mkdir(parents=True, exist_ok=True)
         outbox = Outbox(self.paths.outbox_file, max_per_backend=config.delivery.max_queue)
@@ -233,6 +234,7 @@ class AgentService:
             http=self._http,
             paths=self.paths,
             clock=self.clock,
+            locations=config.locations,
         )
         backends: list[Backend] = []
         for entry in config.backends:
@@ -282,7 +284,13 @@ class AgentService:
     def _create_detectors(self, config: Config) -> list[Detector]:
         import importlib
 
+        from agent.backends.http import create_client
+
         assert self._secrets is not None
+
+        def calendar_client() -> httpx.AsyncClient:
+            return create_client(config.general.proxy_url, timeout=20.0)
+
         factories: list[tuple[str, str, Callable[[Any], Detector]]] = [
             ("idle", "agent.detectors.idle", lambda m: m.create_idle_detector(config)),
             ("lock", "agent.detectors.lock", lambda m: m.create_lock_detector(config)),
@@ -292,7 +300,10 @@ class AgentService:
                 "meeting",
                 "agent.detectors.meeting",
                 lambda m: m.create_meeting_detector(
-                    config, self.paths, self._secrets, lambda: _http_client(config, 20.0)
+                    config,
+                    self.paths,
+                    self._secrets,
+                    lambda: create_client(config.general.proxy_url, timeout=20.0),
                 ),
             ),
             ("location", "agent.detectors.location", lambda m: m.create_location_detector(config)),
@@ -524,14 +535,6 @@ class AgentService:
             notes.extend(r.detail for r in detector.report() if r.in_use and r.detail)
             degraded = degraded or detector.degraded
         return {"degraded": degraded, "sources": sources, "notes": notes}
-
-
-def _http_client(config: Config, timeout: float) -> httpx.AsyncClient:
-    """Every HTTP client the agent makes: TLS verification on, the configured proxy."""
-    import httpx
-
-    proxy = config.general.proxy_url or None
-    return httpx.AsyncClient(timeout=httpx.Timeout(timeout), proxy=proxy, verify=True)
 
 
 def _parse_status(value: object) -> Status:
