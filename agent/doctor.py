@@ -142,21 +142,31 @@ def _keyring(config: Config) -> tuple[Section, SecretStore | None]:
 
 
 async def _detectors(config: Config, paths: Paths, secrets: SecretStore | None) -> Section:
+    """Every detector probed at once (each may wait on a slow source, up to a timeout)."""
     section = Section("detectors")
-    for module_name, factory_name in DETECTORS:
-        signal = module_name.rsplit(".", 1)[1]
-        try:
-            factory = getattr(importlib.import_module(module_name), factory_name)
-        except (ImportError, AttributeError):
-            section.add(f"{signal}: not available in this build")
-            continue
-        try:
-            detector = _create(factory, factory_name, config, paths, secrets)
-        except Exception as error:
-            section.add(f"{signal}: cannot be created: {error}")
-            continue
-        section.lines.extend(await _report(signal, detector))
+    jobs = [_one_detector(module, factory, config, paths, secrets) for module, factory in DETECTORS]
+    for lines in await asyncio.gather(*jobs):
+        section.lines.extend(lines)
     return section
+
+
+async def _one_detector(
+    module_name: str,
+    factory_name: str,
+    config: Config,
+    paths: Paths,
+    secrets: SecretStore | None,
+) -> list[str]:
+    signal = module_name.rsplit(".", 1)[1]
+    try:
+        factory = getattr(importlib.import_module(module_name), factory_name)
+    except (ImportError, AttributeError):
+        return [f"{signal}: not available in this build"]
+    try:
+        detector = _create(factory, factory_name, config, paths, secrets)
+    except Exception as error:
+        return [f"{signal}: cannot be created: {error}"]
+    return await _report(signal, detector)
 
 
 def _create(
