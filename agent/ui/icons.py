@@ -35,9 +35,13 @@ def icon_file(status: Status, badge: bool = False, template: bool = False) -> Pa
     return icons_dir() / f"status-{status.value}{suffix}.svg"
 
 
-@cache
 def status_icon(status: Status, badge: bool = False) -> QIcon:
     """The tray icon for ``status``; on macOS the monochrome template the menu bar tints."""
+    return _load(status, badge)
+
+
+@cache
+def _load(status: Status, badge: bool) -> QIcon:
     template = sys.platform == "darwin"
     icon = QIcon(str(icon_file(status, badge, template)))
     icon.setIsMask(template)

@@ -70,6 +70,7 @@ class TrayController(QObject):
         self.menu.logs_requested.connect(self.open_logs)
         self.menu.join_requested.connect(self._join)
         self.menu.quit_requested.connect(self.quit)
+        self.menu.aboutToShow.connect(self.refresh_status)
         self.menu.aboutToShow.connect(self.refresh_recent)
         self.service.snapshot_changed.connect(self._on_snapshot)
         self.service.activated.connect(self.activate)
@@ -106,6 +107,15 @@ class TrayController(QObject):
             error = str(reply.get("error") or "the request failed")
             log.warning("request failed: %s", error)
             self.tray.showMessage("Presence Agent", error, QSystemTrayIcon.MessageIcon.Warning)
+
+    def refresh_status(self) -> None:
+        """Ask for a fresh snapshot: backend health changes between presence changes."""
+        self.service.call({"cmd": "status"}, self._on_status)
+
+    def _on_status(self, reply: dict[str, Any]) -> None:
+        snapshot = reply.get("snapshot")
+        if reply.get("ok") and isinstance(snapshot, dict) and snapshot != self.snapshot:
+            self._on_snapshot(snapshot)
 
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
         previous = self.snapshot or None

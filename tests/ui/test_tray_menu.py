@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -124,3 +127,84 @@ def test_items_hidden_by_policy_are_absent(
         assert {"status.busy", "settings", "message", "dnd"} <= visible
     finally:
         close_all(tray)
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'{"error": "unknown user"}'
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_PUT = do_POST  # noqa: N815
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def refusing_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/presence"
+    server.shutdown()
+    server.server_close()
+
+
+def test_failing_backend_gets_a_line_and_a_badge(
+    qtbot: Any, controller: Any, agent_paths: Any, refusing_server: str
+) -> None:
+    from agent.ui.icons import status_icon
+
+    with agent_paths.config_file.open("a", encoding="utf-8") as file:
+        file.write(
+            f'\n[[backends]]\nname = "hub"\ntype = "webhook"\nbase_url = "{refusing_server}"\n'
+        )
+    controller.send({"cmd": "reload"})
+
+    def has_hub() -> bool:
+        controller.refresh_status()
+        return "hub" in controller.snapshot.get("backends", {})
+
+    wait_for(qtbot, has_hub, "the new backend")
+    controller.send({"cmd": "set", "status": "busy", "message": "", "for": ""})
+
+    def failing() -> bool:
+        controller.refresh_status()
+        state = controller.snapshot["backends"].get("hub", {}).get("state")
+        return state in ("failing", "sign-in needed")
+
+    wait_for(qtbot, failing, "the backend to fail", 15)
+    state = controller.snapshot["backends"]["hub"]["state"]
+    actions = controller.menu.actions()
+    problems = [a.text() for a in actions if a.isVisible() and a.text().startswith("hub: ")]
+    assert problems and problems[0].startswith(f"hub: {state}")
+    badge = status_icon(Status.BUSY, badge=True)
+    assert controller.tray.icon().cacheKey() == badge.cacheKey()
+    assert f"hub: {state}" in controller.tray.toolTip()
+
+
+def test_meeting_line_with_join(qtbot: Any, controller: Any) -> None:
+    menu = controller.menu
+    snapshot = dict(controller.snapshot)
+    snapshot["next_meeting"] = {
+        "title": "Standup",
+        "start": "2030-01-01T10:00:00+00:00",
+        "end": "2030-01-01T10:15:00+00:00",
+        "join_url": "https://meet.example.com/standup",
+    }
+    menu.set_snapshot(snapshot)
+    assert menu.meeting_action.isVisible() and menu.meeting_action.text().startswith(
+        "Next: Standup"
+    )
+    assert menu.join_action.isVisible()
+    with qtbot.waitSignal(menu.join_requested) as joined:
+        menu.join_action.trigger()
+    assert joined.args == ["https://meet.example.com/standup"]
+    snapshot["next_meeting"] = None
+    menu.set_snapshot(snapshot)
+    assert not menu.meeting_action.isVisible() and not menu.join_action.isVisible()
