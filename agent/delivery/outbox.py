@@ -29,11 +29,11 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from agent.backends.base import DeliveryKind, Message
 
@@ -123,6 +123,9 @@ class Outbox:
         self.path = path
         self.max_per_backend = max_per_backend
         self._db = _open(path)
+        # Pending count per backend, kept in step with every write so a submit does not
+        # count a long queue (this process is the file's only writer).
+        self._depths: dict[str, int] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -130,16 +133,18 @@ class Outbox:
     def put(self, batches: Iterable[Batch], now: datetime) -> None:
         """Store the messages of one change for every backend in a single transaction."""
         created = now.isoformat()
-        with _transaction(self._db) as db:
+        with self._transaction() as db:
             for batch in batches:
                 if not batch.messages:
                     continue
+                depth = self._depth(batch.backend)
                 for message in batch.messages:
                     if batch.kind is DeliveryKind.STATE:
-                        db.execute(
+                        depth -= db.execute(
                             "DELETE FROM pending WHERE backend = ? AND grp = ?",
                             (batch.backend, message.coalesce_group),
-                        )
+                        ).rowcount
+                    depth += 1
                     db.execute(
                         "INSERT INTO pending (backend, key, grp, payload, expires_at, created_at)"
                         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -152,6 +157,7 @@ class Outbox:
                             created,
                         ),
                     )
+                self._depths[batch.backend] = depth
                 self._enforce_cap(db, batch.backend, created)
 
     def peek(self, backend: str) -> StoredMessage | None:
@@ -179,8 +185,8 @@ class Outbox:
 
     def done(self, stored: StoredMessage, now: datetime) -> None:
         """The backend confirmed ``stored``: remove it and remember the success."""
-        with _transaction(self._db) as db:
-            db.execute("DELETE FROM pending WHERE id = ?", (stored.id,))
+        with self._transaction() as db:
+            self._delete(db, stored)
             db.execute(
                 "INSERT INTO backend_record (backend, last_success) VALUES (?, ?)"
                 " ON CONFLICT (backend) DO UPDATE SET last_success = excluded.last_success",
@@ -192,9 +198,9 @@ class Outbox:
         log.warning(
             "backend %s rejected message %s for good: %s", stored.backend, stored.message.key, error
         )
-        with _transaction(self._db) as db:
+        with self._transaction() as db:
             row = db.execute("SELECT payload FROM pending WHERE id = ?", (stored.id,)).fetchone()
-            db.execute("DELETE FROM pending WHERE id = ?", (stored.id,))
+            self._delete(db, stored)
             db.execute(
                 "INSERT INTO failed (backend, key, payload, error, failed_at)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -208,14 +214,11 @@ class Outbox:
 
     def discard(self, stored: StoredMessage) -> None:
         """Remove a message that must not be sent (expired); the caller logs why."""
-        with _transaction(self._db) as db:
-            db.execute("DELETE FROM pending WHERE id = ?", (stored.id,))
+        with self._transaction() as db:
+            self._delete(db, stored)
 
     def depth(self, backend: str) -> int:
-        row = self._db.execute(
-            "SELECT COUNT(*) FROM pending WHERE backend = ?", (backend,)
-        ).fetchone()
-        return int(row[0])
+        return self._depth(backend)
 
     def has_group(self, backend: str, group: str) -> bool:
         """Whether a message of ``group`` is still pending (a superseding state)."""
@@ -246,17 +249,41 @@ class Outbox:
         ).fetchone()
         return BackendRecord(*row) if row else BackendRecord()
 
+    def _depth(self, backend: str) -> int:
+        depth = self._depths.get(backend)
+        if depth is None:
+            (count,) = self._db.execute(
+                "SELECT COUNT(*) FROM pending WHERE backend = ?", (backend,)
+            ).fetchone()
+            depth = self._depths[backend] = int(count)
+        return depth
+
+    def _delete(self, db: sqlite3.Connection, stored: StoredMessage) -> None:
+        # rowcount is 0 when a newer state already replaced the row while it was sent.
+        removed = db.execute("DELETE FROM pending WHERE id = ?", (stored.id,)).rowcount
+        self._depths[stored.backend] = self._depth(stored.backend) - removed
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; on error ``ROLLBACK`` and recount depths."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            self._depths.clear()
+            raise
+        self._db.execute("COMMIT")
+
     def _enforce_cap(self, db: sqlite3.Connection, backend: str, now: str) -> None:
-        (count,) = db.execute(
-            "SELECT COUNT(*) FROM pending WHERE backend = ?", (backend,)
-        ).fetchone()
-        excess = int(count) - self.max_per_backend
+        excess = self._depth(backend) - self.max_per_backend
         if excess <= 0:
             return
         victims = db.execute(
             "SELECT id, key FROM pending WHERE backend = ? ORDER BY id LIMIT ?", (backend, excess)
         ).fetchall()
         db.executemany("DELETE FROM pending WHERE id = ?", [(row_id,) for row_id, _ in victims])
+        self._depths[backend] -= len(victims)
         first_key, last_key = victims[0][1], victims[-1][1]
         db.execute(
             "INSERT INTO backend_record (backend, dropped, dropped_first_key, dropped_last_key,"
@@ -274,20 +301,6 @@ class Outbox:
             first_key,
             last_key,
         )
-
-
-class _transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (or ``ROLLBACK`` on error) on an autocommit connection."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
 def _open(path: Path) -> sqlite3.Connection:
