@@ -85,8 +85,10 @@ def load_file(path: Path, policy: PolicyData, username: str) -> LoadedConfig:
     lines = key_lines(text)
     merged = overlay.apply(user, policy, username)
 
+    by_policy = {overlay.raw_path(key) for key in merged.enforced | merged.recommended}
+
     def where(key: str) -> str:
-        if key in merged.enforced or key in merged.recommended:
+        if overlay.raw_path(key) in by_policy:
             return f"{policy.source} ({key} set by policy)"
         line = line_of(lines, overlay.raw_path(key))
         return f"{path}:{line}" if line else str(path)

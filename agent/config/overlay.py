@@ -122,15 +122,15 @@ def _managed_entry(
     entries = overlay.data.get(table)
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         entries = []
-        overlay.data[table] = entries
     if name is None:
         if len(entries) == 1:
             return 0
         overlay.problems.append(
-            f"policy: {', '.join(sorted(mine))} need {prefix}Type or {prefix}Name to know "
-            "which backend they configure; they are ignored"
+            f"policy: {', '.join(sorted(mine))}: {prefix}Type or {prefix}Name is needed to "
+            "know which entry to configure; ignored"
         )
         return None
+    overlay.data[table] = entries
     for index, entry in enumerate(entries):
         if entry.get("name") == name:
             return index
