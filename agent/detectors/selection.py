@@ -118,6 +118,7 @@ async def supervise(
     (it closes the source itself). With nothing left, ``unknown()`` reports the signal as
     unknown and the candidates are probed again every ``retry_after`` seconds.
     """
+    selector.rewind()
     while True:
         picked = await selector.next_source()
         if picked is None:

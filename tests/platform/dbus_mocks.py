@@ -8,6 +8,7 @@ tells whether the client still holds it.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -61,7 +62,9 @@ def private_system_bus() -> Iterator[PrivateDBus]:
 @contextmanager
 def logind_mock() -> Iterator[tuple[Any, Any]]:
     """(manager, session) mock objects on the system bus; our session is ``c1``."""
-    mock = SpawnedMock.spawn_for_name(LOGIND, MANAGER_PATH, MANAGER_IFACE, BusType.SYSTEM)
+    mock = SpawnedMock.spawn_for_name(
+        LOGIND, MANAGER_PATH, MANAGER_IFACE, BusType.SYSTEM, stdout=subprocess.DEVNULL
+    )
     try:
         manager = dbus.Interface(mock.obj, MOCK_IFACE)
         manager.AddMethods(
@@ -116,7 +119,9 @@ class MutterMock:
 @contextmanager
 def mutter_mock() -> Iterator[MutterMock]:
     """Mutter's ``GetIdletime`` (ms), ``AddUserActiveWatch`` (ids 1, 2, ...), ``RemoveWatch``."""
-    mock = SpawnedMock.spawn_for_name(MUTTER, MUTTER_PATH, MUTTER, BusType.SESSION)
+    mock = SpawnedMock.spawn_for_name(
+        MUTTER, MUTTER_PATH, MUTTER, BusType.SESSION, stdout=subprocess.DEVNULL
+    )
     try:
         obj = dbus.Interface(mock.obj, MOCK_IFACE)
         obj.AddProperty(MUTTER, "Idletime", dbus.UInt64(0))
@@ -134,5 +139,15 @@ def mutter_mock() -> Iterator[MutterMock]:
             ],
         )
         yield MutterMock(mock.obj)
+    finally:
+        mock.terminate()
+
+
+@contextmanager
+def gnome_screensaver_mock() -> Iterator[Any]:
+    """dbusmock's org.gnome.ScreenSaver; ``SetActive(b)`` emits ``ActiveChanged``."""
+    mock = SpawnedMock.spawn_with_template("gnome_screensaver", stdout=subprocess.DEVNULL)
+    try:
+        yield dbus.Interface(mock.obj, "org.gnome.ScreenSaver")
     finally:
         mock.terminate()

@@ -49,15 +49,17 @@ class DBusLink:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.setblocking(False)
         try:
-            await asyncio.wait_for(loop.sock_connect(sock, get_bus(bus)), CALL_TIMEOUT)
-            auth = Authenticator(enable_fds=True)
-            for request in auth:
-                await loop.sock_sendall(sock, request)
-                data = await asyncio.wait_for(loop.sock_recv(sock, 1024), CALL_TIMEOUT)
-                if not data:
-                    raise BusGone("bus closed during authentication")
-                auth.feed(data)
-            await loop.sock_sendall(sock, BEGIN)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
+            async with asyncio.timeout(CALL_TIMEOUT):
+                await loop.sock_connect(sock, get_bus(bus))
+                auth = Authenticator(enable_fds=True)
+                for request in auth:
+                    await loop.sock_sendall(sock, request)
+                    data = await loop.sock_recv(sock, 1024)
+                    if not data:
+                        raise BusGone("bus closed during authentication")
+                    auth.feed(data)
+                await loop.sock_sendall(sock, BEGIN)
         except BaseException:
             sock.close()
             raise
@@ -74,7 +76,8 @@ class DBusLink:
         future: asyncio.Future[Message] = self._loop.create_future()
         serial = await self._send(message, future)
         try:
-            reply = await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):
+                reply = await future
         finally:
             self._replies.pop(serial, None)
         body: tuple[Any, ...] = unwrap_msg(reply)

@@ -1,0 +1,95 @@
+"""Whether the session's screen is locked, pushed when it changes (no polling).
+
+Threading: runs on the agent's asyncio loop; OS sources that listen on a thread of
+their own hand their events to the loop themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Sequence
+from typing import Protocol
+
+from agent.config.schema import Config
+from agent.core.signals import LockObserved
+from agent.detectors.base import Sink, SourceReport
+from agent.detectors.selection import NO_SOURCE, Candidate, SourceSelector, supervise
+
+
+class LockSource(Protocol):
+    """The lock state now, and the state after each change; raises once broken."""
+
+    async def locked(self) -> bool: ...
+
+    async def changed(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class LockDetector:
+    """Pushes ``LockObserved`` at start and whenever the lock state changes."""
+
+    signal = "lock"
+
+    def __init__(self, candidates: Sequence[Candidate[LockSource]]) -> None:
+        self._selector: SourceSelector[LockSource] = SourceSelector(self.signal, candidates)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, sink: Sink) -> None:
+        def unknown() -> None:
+            sink(LockObserved(None, NO_SOURCE))
+
+        self._task = asyncio.create_task(
+            supervise(self._selector, lambda n, s: self._watch(n, s, sink), unknown)
+        )
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def report(self) -> list[SourceReport]:
+        return self._selector.report()
+
+    @property
+    def degraded(self) -> bool:
+        return self._selector.degraded
+
+    async def _watch(self, name: str, source: LockSource, sink: Sink) -> None:
+        try:
+            last = await source.locked()
+            sink(LockObserved(last, name))
+            while True:
+                state = await source.changed()
+                if state != last:
+                    last = state
+                    sink(LockObserved(state, name))
+        finally:
+            await source.close()
+
+
+def create_lock_detector(config: Config) -> LockDetector:
+    """The lock detector with this OS's sources in order of preference."""
+    return LockDetector(lock_candidates())
+
+
+def lock_candidates() -> list[Candidate[LockSource]]:
+    if sys.platform == "win32":
+        from agent.platform.windows.lock import WindowsLock
+
+        return [Candidate("windows-wts", WindowsLock.open)]
+    if sys.platform == "darwin":
+        from agent.platform.macos.lock import MacLock
+
+        return [Candidate("macos-session", MacLock.open)]
+    from agent.platform.linux.dbus_lock import LogindLock, ScreenSaverLock
+
+    return [
+        Candidate("logind", LogindLock.open),
+        Candidate("gnome-screensaver", ScreenSaverLock.open_gnome),
+        Candidate("freedesktop-screensaver", ScreenSaverLock.open_freedesktop),
+    ]
