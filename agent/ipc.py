@@ -79,6 +79,7 @@ async def serve(path: Path, handler: Handler, *, peer_uid: int | None = None) ->
         try:
             if not _peer_allowed(writer, allowed):
                 log.warning("ipc: refused a connection from another user")
+                await _reply(writer, _error("this agent belongs to another user", code=1))
                 return
             await _converse(reader, writer, handler)
         except (ConnectionError, asyncio.IncompleteReadError):

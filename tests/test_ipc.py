@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import stat
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent import ipc
+
+
+async def echo(request: dict[str, Any]) -> dict[str, Any]:
+    if request.get("cmd") == "boom":
+        raise RuntimeError("handler bug")
+    return {"ok": True, "echo": request}
+
+
+def with_server(tmp_path: Path, scenario: Callable[[ipc.IpcServer], Awaitable[None]]) -> None:
+    """Run ``scenario`` on a loop that serves the echo handler (clients run in threads)."""
+
+    async def main() -> None:
+        running = await ipc.serve(tmp_path / "run" / "agent.sock", echo)
+        try:
+            await scenario(running)
+        finally:
+            running.close()
+
+    asyncio.run(main())
+
+
+def raw_exchange(path: Path, payload: bytes) -> list[dict[str, Any]]:
+    """Send raw bytes, half-close, read every reply line (a misbehaving client)."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(5)
+        sock.connect(str(path))
+        sock.sendall(payload)
+        sock.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return [json.loads(line) for line in data.splitlines()]
+
+
+async def in_thread(func: Any, *args: Any) -> Any:
+    return await asyncio.to_thread(func, *args)
+
+
+def test_round_trip_and_permissions(tmp_path: Path) -> None:
+    with_server(tmp_path, round_trip)
+
+
+async def round_trip(server: ipc.IpcServer) -> None:
+    reply = await in_thread(ipc.request, server.path, {"cmd": "status"})
+    assert reply == {"ok": True, "echo": {"cmd": "status"}}
+    assert stat.S_IMODE(server.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(server.path.parent.stat().st_mode) == 0o700
+
+
+def test_bad_input_gets_error_replies_and_the_server_survives(tmp_path: Path) -> None:
+    with_server(tmp_path, bad_input)
+
+
+async def bad_input(server: ipc.IpcServer) -> None:
+    replies = await in_thread(
+        raw_exchange, server.path, b'not json\n[1, 2]\n\n{"cmd": "boom"}\n{"cmd": "ok"}\n'
+    )
+    assert replies[0] == {"ok": False, "error": "request is not valid JSON", "code": 2}
+    assert replies[1]["error"] == "request must be a JSON object"
+    assert replies[2]["code"] == 1 and "handler bug" in replies[2]["error"]
+    assert replies[3] == {"ok": True, "echo": {"cmd": "ok"}}
+    oversized = b'{"cmd": "' + b"x" * (ipc.MAX_LINE + 10) + b'"}\n'
+    (reply,) = await in_thread(raw_exchange, server.path, oversized)
+    assert reply["ok"] is False and "longer than" in reply["error"]
+    assert (await in_thread(ipc.request, server.path, {"cmd": "still"}))["ok"] is True
+
+
+def test_no_agent_means_agent_not_running(tmp_path: Path) -> None:
+    with pytest.raises(ipc.AgentNotRunning):
+        ipc.request(tmp_path / "missing.sock", {"cmd": "status"})
+    stale = tmp_path / "stale.sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(stale))  # bound but never listening: connection refused
+    with pytest.raises(ipc.AgentNotRunning):
+        ipc.request(stale, {"cmd": "status"})
+
+
+def test_stale_socket_is_replaced_but_a_live_one_is_not(tmp_path: Path) -> None:
+    asyncio.run(_stale_socket_is_replaced_but_a_live_one_is_not(tmp_path))
+
+
+async def _stale_socket_is_replaced_but_a_live_one_is_not(tmp_path: Path) -> None:
+    path = tmp_path / "agent.sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+    first = await ipc.serve(path, echo)
+    try:
+        with pytest.raises(ipc.AgentAlreadyRunning):
+            await ipc.serve(path, echo)
+        assert (await in_thread(ipc.request, path, {"cmd": "x"}))["ok"] is True
+    finally:
+        first.close()
+    assert not path.exists()
+
+
+def test_other_users_are_refused(tmp_path: Path) -> None:
+    asyncio.run(_other_users_are_refused(tmp_path))
+
+
+async def _other_users_are_refused(tmp_path: Path) -> None:
+    if not hasattr(socket, "SO_PEERCRED"):
+        pytest.skip("SO_PEERCRED is Linux-only")
+    path = tmp_path / "agent.sock"
+    server = await ipc.serve(path, echo, peer_uid=os.getuid() + 1)
+    try:
+        reply = await in_thread(ipc.request, path, {"cmd": "status"})
+        assert reply == {"ok": False, "error": "this agent belongs to another user", "code": 1}
+    finally:
+        server.close()
+
+
+def test_slow_agent_times_out(tmp_path: Path) -> None:
+    asyncio.run(_slow_agent_times_out(tmp_path))
+
+
+async def _slow_agent_times_out(tmp_path: Path) -> None:
+    release = asyncio.Event()
+
+    async def slow(request: dict[str, Any]) -> dict[str, Any]:
+        await release.wait()
+        return {"ok": True}
+
+    server = await ipc.serve(tmp_path / "agent.sock", slow)
+    try:
+        with pytest.raises(TimeoutError):
+            await in_thread(ipc.request, server.path, {"cmd": "status"}, 0.2)
+    finally:
+        release.set()
+        server.close()

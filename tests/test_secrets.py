@@ -1,0 +1,115 @@
+"""The secret store against the real Secret Service (gnome-keyring from tests/session.sh)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from agent.config.paths import Paths
+from agent.secrets import NoKeyringError, SecretStore
+from tests.servers.webhook import WebhookServer
+from tests.support import wait_until
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("PA_IN_SESSION"), reason="needs the keyring session of tests/session.sh"
+)
+
+
+def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_round_trip_in_gnome_keyring() -> None:
+    store = SecretStore()
+    assert "SecretService" in store.describe()
+    backend = f"b-{uuid.uuid4().hex[:8]}"
+    store.set(backend, "api_token", "value-1")
+    assert store.get(backend, "api_token") == "value-1"
+    assert (backend, "api_token") in store.list()
+    assert store.delete(backend, "api_token") is True
+    assert store.get(backend, "api_token") is None
+    assert (backend, "api_token") not in store.list()
+    assert store.delete(backend, "api_token") is False
+    # Stored where other tools find it: service presence-agent, user <backend>/<field>.
+    store.set(backend, "password", "value-2")
+    lookup = subprocess.run(
+        ["secret-tool", "lookup", "service", "presence-agent", "username", f"{backend}/password"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if lookup.returncode != 127:
+        assert lookup.stdout.strip() == "value-2"
+    store.delete(backend, "password")
+
+
+def test_only_the_fail_keyring_gives_an_actionable_error() -> None:
+    from keyring.backends import fail
+
+    with pytest.raises(NoKeyringError) as caught:
+        SecretStore(fail.Keyring()).get("x", "token")
+    assert "gnome-keyring" in str(caught.value) and "keyrings.alt" in str(caught.value)
+
+
+def test_cli_secret_commands(agent_paths: Paths) -> None:
+    backend = f"c-{uuid.uuid4().hex[:8]}"
+    stored = cli("secret", "set", backend, "token", stdin="s3cret-from-stdin\n")
+    assert stored.returncode == 0, stored.stderr
+    assert "s3cret" not in stored.stdout + stored.stderr
+    assert SecretStore().get(backend, "token") == "s3cret-from-stdin"
+    listed = cli("secret", "list")
+    assert f"{backend}/token" in listed.stdout and "s3cret" not in listed.stdout
+    assert cli("secret", "set", backend, "token", stdin="").returncode == 2
+    assert cli("secret", "delete", backend, "token").returncode == 0
+    assert cli("secret", "delete", backend, "token").returncode == 1
+
+
+def test_no_secret_reaches_the_log(agent_paths: Paths) -> None:
+    """Run the agent with a keyring secret in use, then grep every log file for it."""
+    secret = f"whsec-{uuid.uuid4().hex}"
+    with WebhookServer(secret=secret) as server:
+        assert cli("secret", "set", "hook", "signing_secret", stdin=secret).returncode == 0
+        agent_paths.config_file.write_text(
+            f"""[general]
+log_level = "debug"
+
+[[backends]]
+name = "hook"
+type = "webhook"
+base_url = "{server.base_url}"
+"""
+        )
+        agent = subprocess.Popen(
+            [sys.executable, "-m", "agent", "run", "--headless"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            wait_until(lambda: cli("status").returncode == 0, timeout=20, what="agent up")
+            assert cli("set", "busy", "--message", "focus", "--for", "30m").returncode == 0
+            wait_until(
+                lambda: any(b"focus" in r.body for r in server.accepted),
+                timeout=20,
+                what="the change reached the webhook",
+            )
+        finally:
+            agent.send_signal(signal.SIGTERM)
+            output, _ = agent.communicate(timeout=20)
+    logs = "".join(p.read_text() for p in Path(agent_paths.log_dir).glob("agent.log*"))
+    assert "hook" in logs  # the log really covers the run
+    assert secret not in logs
+    assert secret not in output
+    SecretStore().delete("hook", "signing_secret")
