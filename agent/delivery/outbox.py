@@ -9,7 +9,9 @@ Queue policy, per backend:
 
 * State backends keep only the newest pending message per ``coalesce_group``: a newer
   state supersedes the queued one, so a long outage leaves one message, not hundreds.
-* Event backends keep every message, in submission order.
+* Event backends keep every message, in submission order; a message whose
+  idempotency key is already pending is not queued twice (a restarted backend that
+  re-derives the same event).
 * Either kind holds at most ``max_per_backend`` pending messages. Beyond that the
   *oldest* are removed, and the loss is never silent: it is folded into a per-backend
   gap record (how many, first and last key, when) that ``status`` reports and the log
@@ -54,6 +56,7 @@ CREATE TABLE IF NOT EXISTS pending (
 );
 CREATE INDEX IF NOT EXISTS pending_by_backend ON pending (backend, id);
 CREATE INDEX IF NOT EXISTS pending_by_group ON pending (backend, grp);
+CREATE INDEX IF NOT EXISTS pending_by_key ON pending (backend, key);
 CREATE TABLE IF NOT EXISTS failed (
     id INTEGER PRIMARY KEY,
     backend TEXT NOT NULL,
@@ -138,7 +141,10 @@ class Outbox:
                 if not batch.messages:
                     continue
                 depth = self._depth(batch.backend)
+                event = batch.kind is DeliveryKind.EVENT
                 for message in batch.messages:
+                    if event and self._pending_key(batch.backend, message):
+                        continue  # the same event queued again (e.g. after a restart)
                     if batch.kind is DeliveryKind.STATE:
                         depth -= db.execute(
                             "DELETE FROM pending WHERE backend = ? AND grp = ?",
@@ -248,6 +254,12 @@ class Outbox:
             (backend,),
         ).fetchone()
         return BackendRecord(*row) if row else BackendRecord()
+
+    def _pending_key(self, backend: str, message: Message) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM pending WHERE backend = ? AND key = ? LIMIT 1", (backend, message.key)
+        ).fetchone()
+        return row is not None
 
     def _depth(self, backend: str) -> int:
         depth = self._depths.get(backend)

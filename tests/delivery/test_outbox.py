@@ -64,6 +64,15 @@ def test_event_backend_keeps_every_message_in_order_across_restart(tmp_path: Pat
     assert drain_keys(reopened, "other") == ["s1"]
 
 
+def test_an_event_already_pending_is_not_queued_twice(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite")
+    put(outbox, "essentry", DeliveryKind.EVENT, event(1), event(2))
+    put(outbox, "essentry", DeliveryKind.EVENT, event(1), event(3))
+    assert drain_keys(outbox, "essentry") == ["e1", "e2", "e3"]
+    put(outbox, "essentry", DeliveryKind.EVENT, event(1))  # sent already: a new occurrence
+    assert drain_keys(outbox, "essentry") == ["e1"]
+
+
 def test_one_put_is_one_transaction_for_all_backends(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "o.sqlite")
     outbox.put(
