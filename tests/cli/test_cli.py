@@ -1,0 +1,186 @@
+"""The command line as users run it: a real ``python -m agent`` process, real exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent import ipc
+from agent.config.paths import Paths
+
+
+def cli(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+class FakeAgent:
+    """A real IPC server on its own loop thread, answering like the agent would."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.requests: list[dict[str, Any]] = []
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.server = asyncio.run_coroutine_threadsafe(
+            ipc.serve(path, self.handle), self.loop
+        ).result(5)
+
+    async def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.requests.append(request)
+        if request.get("cmd") == "pin" and request.get("location") == "nowhere":
+            return {"ok": False, "error": "unknown location 'nowhere'", "code": 2}
+        snapshot = {
+            "status": "busy",
+            "label": "Busy",
+            "message": "focus",
+            "reason_text": "set by you until 14:30",
+            "backends": {"local": {"type": "local", "state": "ok", "queue_depth": 0}},
+        }
+        return {"ok": True, "snapshot": snapshot}
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.server.close)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+@pytest.fixture
+def fake_agent(agent_paths: Paths) -> Iterator[FakeAgent]:
+    agent = FakeAgent(agent_paths.socket_path)
+    yield agent
+    agent.close()
+
+
+def test_version_and_usage_errors() -> None:
+    from agent import __version__
+
+    done = cli("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"presence-agent {__version__}"
+    assert cli().returncode == 2
+    assert cli("frobnicate").returncode == 2
+    assert cli("secret").returncode == 2
+
+
+def test_without_an_agent_status_set_clear_exit_3(agent_paths: Paths) -> None:
+    for args in (("status",), ("status", "--json"), ("set", "busy"), ("clear",), ("pause", "1h")):
+        done = cli(*args)
+        assert done.returncode == 3, args
+        assert "agent is not running" in done.stderr
+
+
+def test_set_checks_its_input_before_asking_the_agent(agent_paths: Paths) -> None:
+    bad_status = cli("set", "sleeping")
+    assert bad_status.returncode == 2 and "unknown status 'sleeping'" in bad_status.stderr
+    bad_for = cli("set", "busy", "--for", "a while")
+    assert bad_for.returncode == 2 and "is not a duration" in bad_for.stderr
+
+
+def test_commands_reach_the_running_agent(agent_paths: Paths, fake_agent: FakeAgent) -> None:
+    done = cli("set", "Do not disturb", "--message", "focus", "--for", "30m")
+    assert done.returncode == 0, done.stderr
+    assert "Busy (set by you until 14:30): focus" in done.stdout
+    assert cli("status").returncode == 0
+    assert '"status": "busy"' in cli("status", "--json").stdout
+    assert cli("clear").returncode == 0
+    assert cli("pin", "auto").returncode == 0
+    refused = cli("pin", "nowhere")
+    assert refused.returncode == 2 and "unknown location" in refused.stderr
+    assert fake_agent.requests[0] == {
+        "cmd": "set",
+        "status": "dnd",
+        "message": "focus",
+        "for": "30m",
+    }
+    assert {"cmd": "clear"} in fake_agent.requests
+    assert {"cmd": "pin", "location": None} in fake_agent.requests
+
+
+def test_config_check_path_and_show(agent_paths: Paths, tmp_path: Path) -> None:
+    assert cli("config", "path").stdout.strip() == str(agent_paths.config_file)
+    missing = cli("config", "check")
+    assert missing.returncode == 0 and "built-in defaults" in missing.stdout
+    good = tmp_path / "good.toml"
+    good.write_text('[idle]\naway_after = "7m"\n')
+    assert cli("config", "check", str(good)).returncode == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[idle]\naway_after = "7 minutes"\n')
+    checked = cli("config", "check", str(bad))
+    assert checked.returncode == 2
+    assert f"{bad}:2 idle.away_after:" in checked.stderr
+    assert cli("config", "check", str(tmp_path / "nope.toml")).returncode == 2
+    agent_paths.config_file.write_text('[idle]\naway_after = "7m"\n')
+    agent_paths.policy_file.write_text('[enforced]\nLocationMode = "site"\n')
+    shown = cli("config", "show", "--origin").stdout.splitlines()
+    assert any(
+        line.startswith("idle.away_after") and '"7m"' in line and "[user]" in line for line in shown
+    )
+    assert any(line.startswith("location.mode") and "[enforced]" in line for line in shown)
+    assert any(line.startswith("schedule.start") and "[default]" in line for line in shown)
+
+
+def test_config_check_fails_on_a_bad_policy(agent_paths: Paths) -> None:
+    agent_paths.policy_file.write_text("[enforced]\nNoSuchPolicy = 1\n")
+    done = cli("config", "check")
+    assert done.returncode == 2 and "NoSuchPolicy: unknown policy key" in done.stderr
+
+
+def test_status_does_not_load_heavy_libraries(agent_paths: Paths) -> None:
+    code = (
+        "import sys\n"
+        "from agent.cli.main import main\n"
+        "main(['status'])\n"
+        "heavy = [m for m in ('httpx', 'PySide6', 'keyring', 'tomllib') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == "[]"
+
+
+def test_doctor_reports_every_section_and_blocks_on_a_bad_config(agent_paths: Paths) -> None:
+    agent_paths.config_file.write_text("[idle]\nnope = 1\n")
+    done = cli("doctor")
+    assert done.returncode == 1
+    for section in ("== config", "== keyring", "== detectors", "== backends", "== agent"):
+        assert section in done.stdout
+    assert "idle.nope: unknown key" in done.stdout
+    assert "local (local): reachable" in done.stdout
+    assert "not running" in done.stdout
+
+
+def test_run_without_display_falls_back_to_headless(agent_paths: Paths) -> None:
+    agent_paths.config_file.write_text("[idle]\nnope = 1\n")
+    done = subprocess.Popen(
+        [sys.executable, "-m", "agent", "run"],
+        env={**__import__("os").environ, "DISPLAY": "", "WAYLAND_DISPLAY": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        from tests.support import wait_until
+
+        wait_until(lambda: cli("status").returncode == 0, timeout=20, what="headless agent")
+    finally:
+        done.terminate()
+        _, err = done.communicate(timeout=20)
+    assert "no graphical display" in err and "running headless" in err
