@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import plistlib
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.autostart import PolicyForbids, apply_policy, launcher_command, set_enabled
+from agent.config.paths import Paths
+from agent.platform.linux.autostart import XdgAutostartEntry
+from agent.platform.macos.autostart import LABEL, LaunchAgentEntry
+from agent.platform.windows.autostart import APPROVED_KEY, RUN_KEY, VALUE_NAME, RunKeyEntry
+
+
+def test_xdg_entry_enable_disable(tmp_path: Path) -> None:
+    entry = XdgAutostartEntry(tmp_path / "home", [tmp_path / "etc-xdg"])
+    assert not entry.is_enabled()
+    entry.enable(["/usr/bin/presence-agent", "run"])
+    text = entry.user_file.read_text()
+    assert "Exec=/usr/bin/presence-agent run" in text and "Type=Application" in text
+    assert entry.is_enabled()
+    entry.disable()
+    assert not entry.user_file.exists() and not entry.is_enabled()
+
+
+def test_xdg_user_copy_hides_the_system_entry(tmp_path: Path) -> None:
+    system = tmp_path / "etc-xdg" / "autostart" / "presence-agent.desktop"
+    system.parent.mkdir(parents=True)
+    system.write_text("[Desktop Entry]\nType=Application\nExec=presence-agent run\n")
+    entry = XdgAutostartEntry(tmp_path / "home", [tmp_path / "etc-xdg"])
+    assert entry.is_enabled()
+    entry.disable()
+    assert "Hidden=true" in entry.user_file.read_text()
+    assert not entry.is_enabled()
+    entry.enable(["presence-agent", "run"])
+    assert entry.is_enabled()
+
+
+class FakeRegistry:
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str, str], Any] = {}
+
+    def get(self, hive: str, key: str, name: str) -> Any | None:
+        return self.values.get((hive, key, name))
+
+    def set(self, hive: str, key: str, name: str, value: str | bytes) -> None:
+        self.values[(hive, key, name)] = value
+
+    def delete(self, hive: str, key: str, name: str) -> None:
+        self.values.pop((hive, key, name), None)
+
+
+def test_windows_run_key() -> None:
+    registry = FakeRegistry()
+    entry = RunKeyEntry(registry)
+    entry.enable([r"C:\Program Files\Presence Agent\presence-agent.exe", "run"])
+    assert registry.values[("HKCU", RUN_KEY, VALUE_NAME)] == (
+        '"C:\\Program Files\\Presence Agent\\presence-agent.exe" run'
+    )
+    assert entry.is_enabled()
+    entry.disable()
+    assert not entry.is_enabled() and registry.values == {}
+
+
+def test_windows_machine_entry_is_switched_off_per_user() -> None:
+    registry = FakeRegistry()
+    registry.set("HKLM", RUN_KEY, VALUE_NAME, "presence-agent.exe run")
+    entry = RunKeyEntry(registry)
+    assert entry.is_enabled()
+    entry.disable()
+    assert registry.values[("HKCU", APPROVED_KEY, VALUE_NAME)][:1] == b"\x03"
+    assert not entry.is_enabled()
+    entry.enable(["presence-agent.exe", "run"])
+    assert entry.is_enabled() and ("HKCU", RUN_KEY, VALUE_NAME) not in registry.values
+
+
+def test_macos_launch_agent(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+    entry = LaunchAgentEntry(tmp_path / "home", tmp_path / "Library-LaunchAgents", calls.append)
+    entry.enable(["/Applications/Presence Agent.app/Contents/MacOS/presence-agent", "run"])
+    plist = plistlib.loads(entry.user_file.read_bytes())
+    assert plist["Label"] == LABEL and plist["RunAtLoad"] is True
+    assert plist["ProgramArguments"][1] == "run"
+    assert entry.is_enabled()
+    entry.disable()
+    assert not entry.is_enabled() and calls == []
+
+
+def test_macos_system_agent_is_disabled_with_launchctl(tmp_path: Path) -> None:
+    system_dir = tmp_path / "Library-LaunchAgents"
+    system_dir.mkdir()
+    (system_dir / f"{LABEL}.plist").write_bytes(plistlib.dumps({"Label": LABEL}))
+    calls: list[list[str]] = []
+    entry = LaunchAgentEntry(tmp_path / "home", system_dir, calls.append)
+    assert entry.is_enabled()
+    entry.disable()
+    assert calls[-1][0] == "disable" and calls[-1][1].endswith(f"/{LABEL}")
+    assert not entry.is_enabled()
+    entry.enable(["x"])
+    assert calls[-1][0] == "enable" and entry.is_enabled()
+
+
+def test_policy_always_and_never(tmp_path: Path) -> None:
+    entry = XdgAutostartEntry(tmp_path / "home", [])
+    with pytest.raises(PolicyForbids):
+        set_enabled(entry, True, "never")
+    set_enabled(entry, True, "always")
+    with pytest.raises(PolicyForbids):
+        set_enabled(entry, False, "always")
+    assert apply_policy(entry, "never") and not entry.is_enabled()
+    assert apply_policy(entry, "always") and entry.is_enabled()
+    assert not apply_policy(entry, "user-decides")
+    assert launcher_command()[-1] == "run"
+
+
+def test_cli_autostart_obeys_policy(agent_paths: Paths, tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_CONFIG_DIRS": ""}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "agent", "autostart", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=30,
+        )
+
+    enabled = cli("enable")
+    assert enabled.returncode == 0 and "enabled" in enabled.stdout
+    assert (tmp_path / "xdg" / "autostart" / "presence-agent.desktop").exists()
+    assert "Start at log-in: enabled" in cli("status").stdout
+    agent_paths.policy_file.write_text('[enforced]\nAutoStart = "always"\n')
+    refused = cli("disable")
+    assert refused.returncode == 1 and "AutoStart = always" in refused.stderr
+    assert "Managed by your organisation" in cli("status").stdout
