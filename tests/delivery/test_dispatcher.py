@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from agent.backends.base import DeliveryKind, Message, Result
+from agent.backends.base import CalendarSync, DeliveryKind, Message, Result
 from agent.config.schema import DeliverySettings
 from agent.core.clock import Clock, ManualClock, SystemClock
 from agent.core.model import PresenceChange, PresenceState, Status
+from agent.core.signals import Meeting
 from agent.delivery.dispatcher import Dispatcher
 from agent.delivery.outbox import Outbox
 from tests.delivery.loopback import FaultServer, LoopbackBackend
@@ -474,3 +475,38 @@ def test_work_left_by_a_previous_run_goes_out_on_start(tmp_path: Path, server: F
 
     run(main())
     assert server.accepted_keys() == ["e0", "e1", "e2"]
+
+
+def test_a_long_run_of_transient_failures_shows_failing(
+    tmp_path: Path, server: FaultServer
+) -> None:
+    async def body(r: Rig) -> None:
+        server.down()
+        r.submit("e0")
+        await until(lambda: r.status("ev")["state"] == "retrying", what="retrying")
+        await until(lambda: r.status("ev")["state"] == "failing", what="failing")
+        assert "ConnectError" in r.status("ev")["last_error"]
+        server.up()
+        await until(lambda: r.status("ev")["state"] == "ok", what="recovered")
+
+    scenario(tmp_path, lambda p: rig(p, [events(server)]), body)
+
+
+class CalendarBackend(LoopbackBackend):
+    def messages_for_calendar(self, sync: CalendarSync) -> list[Message]:
+        return [Message(key=m.uid, payload={"title": m.title}) for m in sync.meetings]
+
+
+def test_calendar_syncs_go_through_the_outbox_too(tmp_path: Path, server: FaultServer) -> None:
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    meetings = tuple(
+        Meeting(f"m{n}", f"Visit {n}", start, start + timedelta(minutes=30)) for n in range(3)
+    )
+
+    async def body(r: Rig) -> None:
+        r.dispatcher.submit_calendar(CalendarSync(meetings))
+        await until(lambda: len(server.accepted) == 3, what="meetings")
+
+    backend = CalendarBackend("cal", DeliveryKind.EVENT, server.url)
+    scenario(tmp_path, lambda p: rig(p, [backend]), body)
+    assert server.accepted_keys() == ["m0", "m1", "m2"]
