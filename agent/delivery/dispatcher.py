@@ -131,7 +131,7 @@ class Dispatcher:
         for lane in self._lanes.values():
             lane.task = None
             lane.running = False
-            lane.wake()  # a lane that missed its cancellation still sees _started is False
+            lane.wake()  # a lane that missed its cancellation still sees running is False
         for task in tasks:
             task.cancel()
         if tasks:
