@@ -7,8 +7,10 @@ mis-set directory mode cannot open it to others. Bad input (not JSON, not an
 object, a line over :data:`MAX_LINE`) gets an error reply; the server never dies
 of it.
 
-Windows (named pipes) is not implemented yet: :func:`serve` and :func:`request`
-raise :class:`NotImplementedError` there, so the CLI reports it clearly.
+On Windows the same two functions use a named pipe instead, whose name is derived
+from the user and the socket path (:func:`pipe_name`); the pipe's default DACL
+gives write access only to its creator, administrators and SYSTEM. The message
+handling is the same code for both transports.
 
 Threading: :func:`serve` runs on the caller's asyncio loop and calls ``handler``
 on it; :func:`request` is a blocking client for the CLI and the UI's start-up.
@@ -43,19 +45,27 @@ class AgentAlreadyRunning(Exception):
 
 
 class IpcServer:
-    """A running server; :meth:`close` stops it and removes the socket file."""
+    """A running server; :meth:`close` stops it (and removes the socket file)."""
 
-    def __init__(self, server: asyncio.AbstractServer, path: Path) -> None:
-        self._server = server
+    def __init__(self, servers: list[Any], path: Path) -> None:
+        self._servers = servers
         self.path = path
 
     def close(self) -> None:
-        self._server.close()
+        for server in self._servers:
+            server.close()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
-    async def wait_closed(self) -> None:
-        await self._server.wait_closed()
+
+def pipe_name(path: Path) -> str:
+    """The Windows named pipe standing for ``path``: per user, per agent data dir."""
+    import getpass
+    import hashlib
+
+    user = "".join(c for c in getpass.getuser() if c.isalnum()) or "user"
+    digest = hashlib.sha256(str(path).lower().encode()).hexdigest()[:12]
+    return rf"\\.\pipe\presence-agent-{user}-{digest}"
 
 
 def _error(message: str, code: int = 2) -> dict[str, Any]:
@@ -67,7 +77,8 @@ async def serve(path: Path, handler: Handler, *, peer_uid: int | None = None) ->
 
     ``peer_uid`` is the uid allowed to connect (default: ours; tests pass another).
     """
-    _require_unix()
+    if sys.platform == "win32":
+        return await _serve_pipe(path, handler)
     _prepare_directory(path.parent)
     if path.exists() or path.is_symlink():
         if _answers(path):
@@ -91,7 +102,31 @@ async def serve(path: Path, handler: Handler, *, peer_uid: int | None = None) ->
 
     server = await asyncio.start_unix_server(on_connect, path=str(path), limit=MAX_LINE)
     os.chmod(path, 0o600)
-    return IpcServer(server, path)
+    return IpcServer([server], path)
+
+
+async def _serve_pipe(path: Path, handler: Handler) -> IpcServer:
+    """Windows: serve on the named pipe for ``path`` (needs the default Proactor loop)."""
+    name = pipe_name(path)
+    if _pipe_answers(name):
+        raise AgentAlreadyRunning(f"another agent is listening on {name}")
+    loop = asyncio.get_running_loop()
+
+    def protocol() -> asyncio.StreamReaderProtocol:
+        reader = asyncio.StreamReader(limit=MAX_LINE)
+
+        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                await _converse(reader, writer, handler)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                writer.close()
+
+        return asyncio.StreamReaderProtocol(reader, on_connect)
+
+    servers = await loop.start_serving_pipe(protocol, name)  # type: ignore[attr-defined]
+    return IpcServer(list(servers), path)
 
 
 async def _converse(
@@ -170,23 +205,71 @@ def _connect(path: Path, timeout: float) -> socket.socket:
 
 def request(path: Path, message: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
     """Send one request and wait for its reply; raises AgentNotRunning or TimeoutError."""
-    _require_unix()
+    data = json.dumps(message).encode() + b"\n"
+    if sys.platform == "win32":
+        return _parse(pipe_request(pipe_name(path), data, timeout))
     with _connect(path, timeout) as sock:
-        sock.sendall(json.dumps(message).encode() + b"\n")
-        buffer = b""
-        while not buffer.endswith(b"\n"):
-            chunk = sock.recv(65536)
-            if not chunk:
-                if not buffer:
-                    raise AgentNotRunning("the agent closed the connection without answering")
-                break
-            buffer += chunk
+        sock.sendall(data)
+        return _parse(_read_reply(sock.recv))
+
+
+def _read_reply(read: Callable[[int], bytes]) -> bytes:
+    buffer = b""
+    while not buffer.endswith(b"\n"):
+        chunk = read(65536)
+        if not chunk:
+            if not buffer:
+                raise AgentNotRunning("the agent closed the connection without answering")
+            break
+        buffer += chunk
+    return buffer
+
+
+def pipe_request(
+    name: str, data: bytes, timeout: float, opener: Callable[..., Any] = open
+) -> bytes:
+    """One exchange over a Windows named pipe (opened like a file, read in a thread).
+
+    Blocking pipe reads have no timeout, so the exchange runs in a daemon thread that
+    is abandoned when ``timeout`` passes.
+    """
+    import threading
+
+    result: list[bytes] = []
+    failure: list[BaseException] = []
+
+    def exchange() -> None:
+        try:
+            with opener(name, "r+b", buffering=0) as pipe:
+                pipe.write(data)
+                result.append(_read_reply(pipe.read))
+        except FileNotFoundError:
+            failure.append(AgentNotRunning(f"no agent is running ({name} does not exist)"))
+        except BaseException as error:  # handed to the caller's thread below
+            failure.append(error)
+
+    worker = threading.Thread(target=exchange, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise TimeoutError(f"the agent did not answer within {timeout:g}s")
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+def _pipe_answers(name: str) -> bool:
+    try:
+        pipe_request(name, b'{"cmd": "status"}\n', 1.0)
+    except (AgentNotRunning, TimeoutError):
+        return False
+    except OSError:
+        return True  # busy: someone is serving it
+    return True
+
+
+def _parse(buffer: bytes) -> dict[str, Any]:
     reply = json.loads(buffer)
     if not isinstance(reply, dict):
         raise ValueError("the agent sent a reply that is not a JSON object")
     return reply
-
-
-def _require_unix() -> None:
-    if sys.platform == "win32":
-        raise NotImplementedError("the agent's local socket is not available on Windows yet")

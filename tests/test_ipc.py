@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import stat
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -141,3 +142,61 @@ async def _slow_agent_times_out(tmp_path: Path) -> None:
     finally:
         release.set()
         server.close()
+
+
+class FakePipe:
+    """A Windows named pipe client end as ``open()`` returns it."""
+
+    def __init__(self, reply: bytes, block: threading.Event | None = None) -> None:
+        self.reply = reply
+        self.block = block
+        self.written = b""
+
+    def __enter__(self) -> FakePipe:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def write(self, data: bytes) -> int:
+        self.written += data
+        return len(data)
+
+    def read(self, size: int) -> bytes:
+        if self.block is not None:
+            self.block.wait()
+        chunk, self.reply = self.reply[:size], self.reply[size:]
+        return chunk
+
+
+def test_windows_pipe_client_with_a_fake_pipe() -> None:
+    pipe = FakePipe(b'{"ok": true}\n')
+    opened: list[tuple[str, str]] = []
+
+    def opener(name: str, mode: str, buffering: int) -> FakePipe:
+        opened.append((name, mode))
+        return pipe
+
+    reply = ipc.pipe_request(r"\\.\pipe\x", b'{"cmd": "status"}\n', 5, opener)
+    assert reply == b'{"ok": true}\n'
+    assert pipe.written == b'{"cmd": "status"}\n' and opened == [(r"\\.\pipe\x", "r+b")]
+
+    def missing(name: str, mode: str, buffering: int) -> FakePipe:
+        raise FileNotFoundError(name)
+
+    with pytest.raises(ipc.AgentNotRunning):
+        ipc.pipe_request(r"\\.\pipe\x", b"{}\n", 5, missing)
+    stuck = threading.Event()
+    try:
+        with pytest.raises(TimeoutError):
+            ipc.pipe_request(r"\\.\pipe\x", b"{}\n", 0.1, lambda *a, **k: FakePipe(b"", stuck))
+    finally:
+        stuck.set()
+
+
+def test_pipe_names_are_per_user_and_per_agent(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = ipc.pipe_name(Path("C:/Users/a/AppData/run/agent.sock"))
+    assert first.startswith("\\\\.\\pipe\\presence-agent-")
+    assert first != ipc.pipe_name(Path("C:/Users/a/other/agent.sock"))
+    monkeypatch.setattr("getpass.getuser", lambda: "bob smith")
+    assert "presence-agent-bobsmith-" in ipc.pipe_name(Path("C:/x"))
