@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from agent.config.build import looks_secret, secret_message
-from agent.config.schema import BackendEntry, Config
-from agent.core.model import Status
+from agent.config.schema import SCHEMA_VERSION, BackendEntry, Config
+from agent.core.rules import rule_problems
 
 Problems = list[tuple[str, str]]
 
@@ -92,13 +92,9 @@ def _schedule(config: Config) -> Iterable[tuple[str, str]]:
 
 
 def _rules(config: Config) -> Iterable[tuple[str, str]]:
-    statuses = [s.value for s in Status]
+    """The engine's own rule checks, so a bad rule is reported with its line at load."""
     for index, rule in enumerate(config.rules):
-        if rule.set_status not in statuses:
-            yield (
-                f"rules[{index}].set_status",
-                f"must be one of {', '.join(statuses)}, got {rule.set_status!r}",
-            )
+        yield from rule_problems(index, rule)
 
 
 def _general(config: Config) -> Iterable[tuple[str, str]]:
@@ -109,6 +105,11 @@ def _general(config: Config) -> Iterable[tuple[str, str]]:
         yield "idle.away_after", "must be longer than 0s"
     if config.delivery.max_queue < 1:
         yield "delivery.max_queue", "must be at least 1"
+    if config.version > SCHEMA_VERSION:
+        yield (
+            "version",
+            f"written for a newer agent (schema {config.version}; this one reads {SCHEMA_VERSION})",
+        )
 
 
 def _unique(names: Iterable[str], table: str) -> Iterable[tuple[str, str]]:

@@ -237,3 +237,15 @@ def test_unreadable_config_is_a_problem_not_a_crash(agent_paths: Paths) -> None:
     with pytest.raises(ConfigError) as caught:
         load(agent_paths)
     assert str(agent_paths.config_file) in caught.value.problems[0]
+
+
+def test_rule_and_version_problems_have_lines(agent_paths: Paths) -> None:
+    found = problems(
+        agent_paths,
+        'version = 9\n[[rules]]\ncondition = "sunny"\nset_status = "away"\n',
+    )
+    name = str(agent_paths.config_file)
+    assert any(
+        p.startswith(f"{name}:3 rules[0].condition: unknown condition 'sunny'") for p in found
+    )
+    assert any(p.startswith(f"{name}:1 version: written for a newer agent") for p in found)
