@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from agent.backends.base import Backend
     from agent.config.loader import LoadedConfig
     from agent.delivery.dispatcher import Dispatcher
+    from agent.delivery.outbox import Outbox
     from agent.detectors.base import Detector
     from agent.ipc import IpcServer
     from agent.secrets import SecretStore
@@ -80,6 +81,7 @@ class AgentService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._engine: Engine | None = None
         self._dispatcher: Dispatcher | None = None
+        self._outbox: Outbox | None = None
         self._backends: list[Backend] = []
         self._http: httpx.AsyncClient | None = None
         self._secrets: SecretStore | None = None
@@ -146,6 +148,8 @@ class AgentService:
             with contextlib.suppress(Exception):
                 await self._dispatcher.flush(timeout=2.0)
             await self._dispatcher.stop()
+        if self._outbox is not None:
+            self._outbox.close()
         for backend in self._backends:
             with contextlib.suppress(Exception):
                 await backend.aclose()
@@ -218,7 +222,9 @@ class AgentService:
         self._http = create_client(config.general.proxy_url)
         self._backends = self._create_backends(config)
         self.paths.data_dir.mkdir(parents=True, exist_ok=True)
-        outbox = Outbox(self.paths.outbox_file, max_per_backend=config.delivery.max_queue)
+        self._outbox = outbox = Outbox(
+            self.paths.outbox_file, max_per_backend=config.delivery.max_queue
+        )
         self._dispatcher = Dispatcher(
             outbox, self._backends, self.clock, config.delivery, lambda: self.engine.current
         )
@@ -454,6 +460,10 @@ class AgentService:
             problems = await self.reload()
             if problems:
                 return {"problems": problems}
+        elif command == "credentials_changed":
+            # A secret was set or replaced: a backend waiting for sign-in tries again now.
+            if self._dispatcher is not None:
+                self._dispatcher.credentials_changed(str(request.get("backend", "")))
         elif command == "test_backend":
             return {"probe": await self._probe(str(request.get("name", "")))}
         elif command == "activate":

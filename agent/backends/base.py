@@ -88,6 +88,7 @@ class Backend(Protocol):
     """
 
     name: str
+    type: str
     kind: DeliveryKind
 
     def messages_for(self, change: PresenceChange) -> list[Message]: ...

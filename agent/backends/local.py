@@ -63,6 +63,7 @@ class LocalBackend:
         self, entry: BackendEntry, context: BackendContext, problems: list[tuple[str, str]]
     ) -> None:
         self.name = entry.name
+        self.type = entry.type
         self._problems = problems
         options = read_options(OptionReader(entry.name, entry.options, ()), context.user)
         path = Path(options.path).expanduser() if options.path else context.paths.journal_file

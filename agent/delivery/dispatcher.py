@@ -222,7 +222,7 @@ class Dispatcher:
         for name, lane in self._lanes.items():
             record = self._outbox.record(name)
             entry: dict[str, Any] = {
-                "type": str(getattr(lane.backend, "type", lane.backend.kind.value)),
+                "type": lane.backend.type,
                 "kind": lane.backend.kind.value,
                 "state": lane.state,
                 "queue_depth": self._outbox.depth(name),
