@@ -96,6 +96,10 @@ class IdleDetector:
         self._thresholds = idle_thresholds(config)
         self._changed.set()
 
+    def refresh(self) -> None:
+        """Read again now (after a resume the engine forgets the pre-sleep reading)."""
+        self._changed.set()
+
     def report(self) -> list[SourceReport]:
         return self._selector.report()
 

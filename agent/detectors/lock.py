@@ -36,6 +36,7 @@ class LockDetector:
     def __init__(self, candidates: Sequence[Candidate[LockSource]]) -> None:
         self._selector: SourceSelector[LockSource] = SourceSelector(self.signal, candidates)
         self._task: asyncio.Task[None] | None = None
+        self._refresh = asyncio.Event()
 
     async def start(self, sink: Sink) -> None:
         def unknown() -> None:
@@ -52,6 +53,10 @@ class LockDetector:
                 await self._task
             self._task = None
 
+    def refresh(self) -> None:
+        """Read the state again now and push it (after a resume)."""
+        self._refresh.set()
+
     def report(self) -> list[SourceReport]:
         return self._selector.report()
 
@@ -61,15 +66,36 @@ class LockDetector:
 
     async def _watch(self, name: str, source: LockSource, sink: Sink) -> None:
         try:
+            self._refresh.clear()
             last = await source.locked()
             sink(LockObserved(last, name))
             while True:
-                state = await source.changed()
-                if state != last:
+                state = await self._next_state(source)
+                if state is None:
+                    last = await source.locked()
+                    sink(LockObserved(last, name))
+                elif state != last:
                     last = state
                     sink(LockObserved(state, name))
         finally:
             await source.close()
+
+    async def _next_state(self, source: LockSource) -> bool | None:
+        """The next change from the source, or ``None`` when asked to refresh first."""
+        change = asyncio.ensure_future(source.changed())
+        refresh = asyncio.ensure_future(self._refresh.wait())
+        try:
+            await asyncio.wait({change, refresh}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            refresh.cancel()
+            if not change.done():
+                change.cancel()
+            await asyncio.wait({change, refresh})
+        if refresh.done() and not refresh.cancelled():
+            self._refresh.clear()
+        if change.done() and not change.cancelled():
+            return change.result()
+        return None
 
 
 def create_lock_detector(config: Config) -> LockDetector:

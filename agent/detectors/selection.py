@@ -63,7 +63,13 @@ class SourceSelector(Generic[S]):
                 self._notes[candidate.name] = f"not available: {_describe(exc)}"
                 continue
             self._in_use = candidate.name
-            self._notes[candidate.name] = "in use"
+            self._notes[candidate.name] = (
+                "in use after a preferred source failed"
+                if self._broken
+                else "in use as a last resort"
+                if candidate.fallback
+                else ""
+            )
             return candidate.name, source
         return None
 

@@ -145,3 +145,13 @@ def test_factory_builds_a_detector_with_this_os_sources() -> None:
     if sys.platform == "linux":
         assert names[:4] == ["gnome-mutter", "x11-screensaver", "freedesktop-screensaver", "logind"]
     assert names[-2:] == ["pynput-input", "none"]  # last resort, and nothing before start
+
+
+def test_refresh_reads_again_at_once(loop: LoopThread) -> None:
+    source = Scripted([10.0])
+    detector = IdleDetector([Candidate("fake", opener(source))], thresholds=[3600.0])
+    run(loop, detector)
+    wait_until(lambda: source.reads == 1)
+    loop.loop.call_soon_threadsafe(detector.refresh)
+    wait_until(lambda: source.reads == 2, what="a fresh read after resume")
+    loop.run(detector.stop())

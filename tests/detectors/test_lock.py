@@ -96,6 +96,17 @@ def test_logind_going_away_falls_back_to_the_screensaver(
         loop.run(detector.stop())
 
 
+def test_refresh_pushes_the_state_again(system_bus: None, loop: LoopThread) -> None:
+    with logind_mock():
+        seen: list[Observation] = []
+        detector = linux_detector()
+        loop.run(detector.start(seen.append))
+        wait_until(lambda: seen == [LockObserved(False, "logind")])
+        loop.loop.call_soon_threadsafe(detector.refresh)
+        wait_until(lambda: seen == [LockObserved(False, "logind")] * 2, what="re-read")
+        loop.run(detector.stop())
+
+
 def test_nothing_answers_means_unknown(system_bus: None, loop: LoopThread) -> None:
     seen: list[Observation] = []
     detector = linux_detector()

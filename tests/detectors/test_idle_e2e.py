@@ -1,0 +1,80 @@
+"""End to end: the headless agent on a real Xvfb goes away when idle, and is back on input.
+
+The agent runs as a subprocess with ``away_after = "2s"``; what the ``local`` backend
+journals is the proof: "away" after two idle seconds, "available" within a second of
+``xdotool mousemove``.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.config.paths import Paths
+from agent.ipc import request
+from tests.platform.x_input import move_mouse
+from tests.support import wait_until
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Xvfb")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def journal(paths: Paths) -> list[dict[str, Any]]:
+    try:
+        text = paths.journal_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def statuses(paths: Paths) -> list[str]:
+    return [entry["status"] for entry in journal(paths)]
+
+
+def test_headless_agent_goes_away_when_idle_and_back_on_input(
+    xvfb: object, agent_paths: Paths
+) -> None:
+    agent_paths.config_file.parent.mkdir(parents=True, exist_ok=True)
+    agent_paths.config_file.write_text(
+        '[idle]\naway_after = "2s"\n\n[schedule]\nenabled = false\n\n[location]\nmode = "off"\n',
+        encoding="utf-8",
+    )
+    move_mouse()
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "agent", "run", "--headless"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_until(
+            lambda: "away" in statuses(agent_paths) or agent.poll() is not None,
+            timeout=20,
+            what="away after 2 s idle",
+        )
+        assert agent.poll() is None
+        away = next(e for e in journal(agent_paths) if e["status"] == "away")
+        assert away["reason"] == "rule:idle"
+        snapshot = request(agent_paths.socket_path, {"cmd": "status"})["snapshot"]
+        assert snapshot["detection"]["sources"]["idle"] == "x11-screensaver"
+        lines = len(journal(agent_paths))
+        moved = time.monotonic()
+        move_mouse()
+        wait_until(
+            lambda: "available" in statuses(agent_paths)[lines:],
+            timeout=5,
+            interval=0.01,
+            what="available again after input",
+        )
+        assert time.monotonic() - moved < 1.0
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        _, err = agent.communicate(timeout=30)
+    assert agent.returncode == 0, err.decode(errors="replace")
