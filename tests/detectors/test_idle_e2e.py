@@ -7,35 +7,22 @@ journals is the proof: "away" after two idle seconds, "available" within a secon
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from agent.config.paths import Paths
 from agent.ipc import request
+from tests.detectors.agent_journal import journal, statuses
 from tests.platform.x_input import move_mouse
 from tests.support import wait_until
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Xvfb")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def journal(paths: Paths) -> list[dict[str, Any]]:
-    try:
-        text = paths.journal_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def statuses(paths: Paths) -> list[str]:
-    return [entry["status"] for entry in journal(paths)]
 
 
 def test_headless_agent_goes_away_when_idle_and_back_on_input(
