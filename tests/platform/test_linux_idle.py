@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import dbus
 import pytest
+from dbusmock import MOCK_IFACE
+from dbusmock.testcase import BusType, SpawnedMock
+from jeepney.wrappers import DBusErrorResponse
 
-from agent.platform.linux.dbus_idle import LogindIdle, MutterIdle
+from agent.detectors.idle_input import InputActivityIdle
+from agent.platform.linux.dbus_idle import LogindIdle, MutterIdle, ScreenSaverIdle
 from agent.platform.linux.dbus_link import BusGone
 from agent.platform.linux.x11_idle import X11Idle
 from tests.platform.dbus_mocks import logind_mock, mutter_mock, private_system_bus
@@ -87,4 +94,79 @@ def test_logind_idle_hint(loop: LoopThread) -> None:
             {"IdleHint": True, "IdleSinceHintMonotonic": dbus.UInt64(40_000_000)},
         )
         assert loop.run(source.idle_seconds()) == 60.0
+        loop.run(source.close())
+
+
+@pytest.fixture
+def screensaver() -> Iterator[Any]:
+    mock = SpawnedMock.spawn_for_name(
+        "org.freedesktop.ScreenSaver",
+        "/org/freedesktop/ScreenSaver",
+        "org.freedesktop.ScreenSaver",
+        BusType.SESSION,
+        stdout=subprocess.DEVNULL,
+    )
+    yield dbus.Interface(mock.obj, MOCK_IFACE)
+    mock.terminate()
+
+
+def test_screensaver_session_idle_time(screensaver: Any, loop: LoopThread) -> None:
+    screensaver.AddMethod("", "GetSessionIdleTime", "", "u", "ret = dbus.UInt32(4500)")
+    source = loop.run(ScreenSaverIdle.open())
+    assert loop.run(source.idle_seconds()) == 4.5
+    loop.run(source.close())
+
+
+def test_screensaver_not_supported_fails_the_probe(screensaver: Any, loop: LoopThread) -> None:
+    # KWin on Wayland answers GetSessionIdleTime with NotSupported.
+    screensaver.AddMethod(
+        "",
+        "GetSessionIdleTime",
+        "",
+        "u",
+        "raise dbus.exceptions.DBusException('no', name='org.freedesktop.DBus.Error.NotSupported')",
+    )
+    with pytest.raises(DBusErrorResponse):
+        loop.run(ScreenSaverIdle.open())
+
+
+@pytest.fixture
+def own_xserver() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A private Xvfb this test may kill (the shared one must stay up)."""
+    read, write = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-noreset", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as displayfd:
+        display = f":{displayfd.readline().strip()}"
+    yield display, server
+    server.kill()
+    server.wait()
+
+
+def test_x_server_going_away_breaks_the_x11_source(
+    own_xserver: tuple[str, subprocess.Popen[bytes]], loop: LoopThread
+) -> None:
+    display, server = own_xserver
+    source = loop.run(X11Idle.open(display))
+    assert loop.run(source.idle_seconds()) >= 0.0
+    server.kill()
+    server.wait()
+    with pytest.raises(Exception):  # noqa: B017 - python-xlib's ConnectionClosedError
+        loop.run(source.idle_seconds())
+    loop.run(source.close())
+
+
+def test_pynput_fallback_only_notes_that_input_happened(xvfb: object, loop: LoopThread) -> None:
+    source = loop.run(InputActivityIdle.open())
+    try:
+        move_mouse()
+        wait_until(lambda: loop.run(source.idle_seconds()) < 0.2, what="input noted")
+        wait_until(lambda: loop.run(source.idle_seconds()) >= 0.4, what="idle to grow")
+        move_mouse()
+        wait_until(lambda: loop.run(source.idle_seconds()) < 0.2, what="input noted again")
+    finally:
         loop.run(source.close())
