@@ -209,7 +209,9 @@ def request(path: Path, message: dict[str, Any], timeout: float = 5.0) -> dict[s
     if sys.platform == "win32":
         return _parse(pipe_request(pipe_name(path), data, timeout))
     with _connect(path, timeout) as sock:
-        sock.sendall(data)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            # A server that refuses us answers and hangs up at once: read that answer.
+            sock.sendall(data)
         return _parse(_read_reply(sock.recv))
 
 
