@@ -91,12 +91,13 @@ type = "webhook"
 base_url = "{server.base_url}"
 """
         )
-        agent = subprocess.Popen(
-            [sys.executable, "-m", "agent", "run", "--headless"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        console = agent_paths.data_dir.parent / "console.txt"
+        with console.open("w") as sink:
+            agent = subprocess.Popen(
+                [sys.executable, "-m", "agent", "run", "--headless"],
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
         try:
             # Accepted means signed with the keyring secret: the secret was really used.
             wait_until(lambda: server.accepted, timeout=20, what="a signed webhook request")
@@ -104,9 +105,9 @@ base_url = "{server.base_url}"
             wait_until(lambda: "focus" in cli("status").stdout, timeout=10, what="busy")
         finally:
             agent.send_signal(signal.SIGTERM)
-            output, _ = agent.communicate(timeout=20)
+            agent.wait(timeout=20)
     logs = "".join(p.read_text() for p in Path(agent_paths.log_dir).glob("agent.log*"))
     assert "hook" in logs  # the log really covers the run
     assert secret not in logs
-    assert secret not in output
+    assert secret not in console.read_text()
     SecretStore().delete("hook", "signing_secret")
