@@ -88,13 +88,13 @@ class Backend:
         with self._changed:
             return list(self._arrivals)
 
-    def wait_status(self, status: str, since: float, timeout: float = 15.0) -> float:
-        """When ``status`` first arrived at or after ``since`` (monotonic); waits for it."""
+    def wait_status(self, status: str | None, since: float, timeout: float = 15.0) -> float:
+        """When ``status`` (any if None) first arrived at or after ``since``; waits for it."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
                 for at, seen in self._arrivals:
-                    if at >= since and seen == status:
+                    if at >= since and status in (None, seen):
                         return at
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -181,9 +181,9 @@ class Agent:
         return " | ".join(text.strip().splitlines()[-lines:])
 
     def first_report(self, timeout: float = 20.0) -> float:
-        """Seconds from spawn to the first presence report at the backend."""
+        """Seconds from spawn to the first presence report (any status) at the backend."""
         try:
-            at = self.backend.wait_status("available", self.started, timeout)
+            at = self.backend.wait_status(None, self.started, timeout)
         except TimeoutError:
             self.check_alive()
             raise

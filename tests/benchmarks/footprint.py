@@ -97,6 +97,7 @@ def footprint(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
     with Backend() as tray_backend, Backend() as head_backend, TrayProbe() as probe:
         tray = Agent(ctx.workdir("tray-footprint"), ctx.desktop, tray_backend, settings, tray=True)
         head = Agent(ctx.workdir("headless-footprint"), ctx.desktop, head_backend, settings)
+        ctx.desktop.move_mouse()  # earlier sections left the user idle: start active
         started = time.monotonic()
         bare = subprocess.Popen([sys.executable, str(BARE_TRAY)], env=ctx.desktop.env())
         try:

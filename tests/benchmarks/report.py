@@ -63,7 +63,7 @@ def _number(value: float | None) -> str:
 
 def cells(row: Row) -> list[str]:
     if row.failed:
-        return [row.section, row.metric or "-", f"failed: {row.failed}", "", "", "", ""]
+        return [row.section, row.metric or "-", "-", "", "", "FAILED", f"failed: {row.failed}"]
     target = f"< {_number(row.target)}" if row.target is not None else ""
     return [
         row.section,
