@@ -216,3 +216,10 @@ def test_every_policy_key_drives_a_real_setting(agent_paths: Paths) -> None:
         policy = PolicyData(enforced={key.name: key.example, "BackendType": "local"})
         written = overlay.apply({}, policy, "alice")
         assert setting in written.enforced, key.name
+
+
+def test_backend_type_choices_match_the_registry() -> None:
+    registry = pytest.importorskip("agent.backends.registry")
+    from agent.config.policy_keys import by_name
+
+    assert by_name()["BackendType"].choices == registry.BACKEND_TYPES
