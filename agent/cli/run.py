@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from agent.cli.talk import paths_for
+from agent.config.paths import Paths
 
 
 def register(commands: Any) -> None:
@@ -21,6 +22,7 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     paths = paths_for(args)
+    _follow_autostart_policy(paths)
     if not args.headless:
         reason = _tray_unavailable()
         if reason is None:
@@ -31,6 +33,19 @@ def run(args: argparse.Namespace) -> int:
     from agent.app import run_headless
 
     return run_headless(paths)
+
+
+def _follow_autostart_policy(paths: Paths) -> None:
+    """An ``AutoStart`` of always/never set by IT is applied each time the agent starts."""
+    from agent.autostart import apply_policy, entry_for_platform
+    from agent.config.loader import ConfigError, load_config
+
+    try:
+        policy = load_config(paths).config.general.autostart
+        if apply_policy(entry_for_platform(), policy):
+            print(f"presence-agent: start at log-in set to follow AutoStart = {policy}")
+    except (ConfigError, OSError):
+        pass  # the agent reports config problems itself; autostart waits for a good file
 
 
 def _tray_unavailable() -> str | None:

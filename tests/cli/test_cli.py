@@ -167,20 +167,27 @@ def test_doctor_reports_every_section_and_blocks_on_a_bad_config(agent_paths: Pa
     assert "not running" in done.stdout
 
 
-def test_run_without_display_falls_back_to_headless(agent_paths: Paths) -> None:
-    agent_paths.config_file.write_text("[idle]\nnope = 1\n")
+def test_run_without_display_falls_back_to_headless(agent_paths: Paths, tmp_path: Path) -> None:
+    import os
+
+    from tests.support import wait_until
+
+    agent_paths.policy_file.write_text('[enforced]\nAutoStart = "always"\n')
+    xdg = tmp_path / "xdg"
+    env = {**os.environ, "DISPLAY": "", "WAYLAND_DISPLAY": "", "XDG_CONFIG_HOME": str(xdg)}
     done = subprocess.Popen(
         [sys.executable, "-m", "agent", "run"],
-        env={**__import__("os").environ, "DISPLAY": "", "WAYLAND_DISPLAY": ""},
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        from tests.support import wait_until
-
         wait_until(lambda: cli("status").returncode == 0, timeout=20, what="headless agent")
     finally:
         done.terminate()
-        _, err = done.communicate(timeout=20)
+        out, err = done.communicate(timeout=20)
     assert "no graphical display" in err and "running headless" in err
+    # AutoStart = always is applied when the agent starts.
+    assert (xdg / "autostart" / "presence-agent.desktop").exists()
+    assert "AutoStart = always" in out
