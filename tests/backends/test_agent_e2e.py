@@ -7,19 +7,16 @@ the IPC socket for pinning a location) and checks the exact requests each server
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agent.config.paths import Paths
+from tests.agent_process import cli, running_agent, write_config
 from tests.servers.audian import AudianServer
 from tests.servers.base import Recorded
 from tests.servers.calven import CalvenServer
@@ -30,7 +27,6 @@ from tests.support import wait_until
 pytestmark = pytest.mark.skipif(
     shutil.which("xdotool") is None, reason="needs xdotool (tests/system-deps.sh)"
 )
-ROOT = Path(__file__).parents[2]
 AUDIAN = "/v2/accounts/acc_1234567890/users/user_123456"
 CORD = "/v1/users/user_123456/presence"
 
@@ -105,19 +101,6 @@ class Servers:
     so: SuperOfficeServer
 
 
-def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "agent", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=30,
-    )
-    assert done.returncode == 0, done.stderr
-    return done
-
-
 def move_mouse() -> None:
     subprocess.run(["xdotool", "mousemove_relative", "--", "3", "3"], check=True, timeout=10)
     subprocess.run(["xdotool", "mousemove_relative", "--", "-3", "-3"], check=True, timeout=10)
@@ -136,35 +119,19 @@ def agent(agent_paths: Paths) -> Iterator[tuple[Paths, Servers]]:
         SuperOfficeServer() as so,
     ):
         servers = Servers(audian, calven, cord, so)
-        agent_paths.config_file.write_text(
+        write_config(
+            agent_paths,
             CONFIG.format(
                 audian=audian.base_url, calven=calven.base_url, cord=cord.base_url, so=so.base_url
             ),
-            encoding="utf-8",
         )
         for backend, field, value in SECRETS:
             cli("secret", "set", backend, field, stdin=value + "\n")
         move_mouse()
-        agent_paths.log_dir.mkdir(parents=True, exist_ok=True)
-        out = agent_paths.log_dir / "stdout.txt"
-        with out.open("wb") as sink:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "agent", "run", "--headless"],
-                cwd=ROOT,
-                stdout=sink,
-                stderr=sink,
-                env={**os.environ, "PULSE_SERVER": "unix:/nonexistent"},
-            )
         try:
-            yield agent_paths, servers
+            with running_agent(agent_paths, {"PULSE_SERVER": "unix:/nonexistent"}):
+                yield agent_paths, servers
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-            print(out.read_text(errors="replace"))
             log = agent_paths.log_file
             if log.exists():
                 text = log.read_text(errors="replace")

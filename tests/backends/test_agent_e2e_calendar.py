@@ -7,21 +7,17 @@ signed with the secret stored in gnome-keyring.
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from agent.config.paths import Paths
+from tests.agent_process import cli, running_agent, write_config
 from tests.servers.essentry import EssentryServer
 from tests.servers.webhook import WebhookServer
 from tests.support import wait_until
 
-ROOT = Path(__file__).parents[2]
 AGENT = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 
 CONFIG = """\
@@ -86,50 +82,21 @@ def ics(start: datetime, status: str = "CONFIRMED") -> str:
     )
 
 
-def cli(*args: str, stdin: str | None = None) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "agent", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=30,
-    )
-    assert done.returncode == 0, done.stderr
-
-
 @pytest.fixture
 def running(agent_paths: Paths) -> Iterator[tuple[Paths, EssentryServer, WebhookServer]]:
     start = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
     calendar = agent_paths.config_file.parent / "work.ics"
     calendar.write_text(ics(start), encoding="utf-8")
     with EssentryServer() as essentry, WebhookServer() as webhook:
-        agent_paths.config_file.write_text(
+        write_config(
+            agent_paths,
             CONFIG.format(ics=calendar, essentry=essentry.base_url, webhook=webhook.base_url),
-            encoding="utf-8",
         )
         cli("secret", "set", "visitors", "token", stdin="essentry-token\n")
         cli("secret", "set", "visitors", "agent_token", stdin=AGENT + "\n")
         cli("secret", "set", "hook", "signing_secret", stdin="webhook-secret\n")
-        agent_paths.log_dir.mkdir(parents=True, exist_ok=True)
-        out = agent_paths.log_dir / "stdout.txt"
-        with out.open("wb") as sink:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "agent", "run", "--headless"],
-                cwd=ROOT,
-                stdout=sink,
-                stderr=sink,
-            )
-        try:
+        with running_agent(agent_paths):
             yield agent_paths, essentry, webhook
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-            print(out.read_text(errors="replace"))
 
 
 def test_calendar_to_essentry_and_signed_webhooks(

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from agent.config.paths import Paths
 from agent.secrets import SecretStore
+from tests.agent_process import AgentRun, write_config
 from tests.servers.essentry import EssentryServer
-from tests.support import wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
 MEETINGS = 40
 KILLS = 4
 
@@ -48,10 +44,8 @@ def calendar(now: datetime) -> str:
     )
 
 
-def write_config(paths: Paths, server: EssentryServer, ics: Path) -> None:
-    paths.config_file.parent.mkdir(parents=True, exist_ok=True)
-    paths.config_file.write_text(
-        f"""
+def config(server: EssentryServer, ics: Path) -> str:
+    return f"""
 [user]
 id = "ada"
 email = "ada@example.com"
@@ -72,18 +66,7 @@ type = "essentry"
 base_url = "{server.base_url}"
 location_id = 123
 entrance_id = 7
-""",
-        encoding="utf-8",
-    )
-
-
-def start_agent() -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "agent", "run", "--headless"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+"""
 
 
 def delivered(server: EssentryServer) -> list[str]:
@@ -103,31 +86,28 @@ def test_headless_agent_killed_at_random_moments_delivers_every_meeting_once(
     expected = {f"meeting-{n:03d}@example.com" for n in range(MEETINGS)}
     with EssentryServer() as server:
         server.fail("slow", times=100_000, delay=0.05)  # every request takes a while
-        write_config(agent_paths, server, ics)
+        write_config(agent_paths, config(server, ics))
         for _ in range(KILLS):
-            agent = start_agent()
+            agent = AgentRun.start(agent_paths)
             target = len(server.accepted) + rng.randint(1, 8)
             try:
-                wait_until(
-                    lambda t=target, a=agent: len(server.accepted) >= t or a.poll() is not None,
+                agent.wait_alive(
+                    lambda t=target: len(server.accepted) >= t,
                     timeout=30,
                     what=f"deliveries (seed {seed})",
                 )
-                assert agent.poll() is None, agent.stderr.read() if agent.stderr else b""
             finally:
-                agent.send_signal(signal.SIGKILL)
-                agent.communicate()
-        agent = start_agent()
+                agent.kill()
+        agent = AgentRun.start(agent_paths)
         try:
-            wait_until(
-                lambda: set(delivered(server)) >= expected or agent.poll() is not None,
+            agent.wait_alive(
+                lambda: set(delivered(server)) >= expected,
                 timeout=60,
                 what=f"every meeting (seed {seed})",
             )
         finally:
-            agent.send_signal(signal.SIGTERM)
-            _, err = agent.communicate(timeout=30)
+            agent.stop()
         keys = delivered(server)
-        assert set(keys) == expected, f"seed {seed}: {err.decode(errors='replace')[-2000:]}"
+        assert set(keys) == expected, f"seed {seed}: {agent.output_text()[-2000:]}"
         assert len(set(keys)) == MEETINGS  # each exactly once after de-duplication
         print(f"seed {seed}: {len(keys) - MEETINGS} duplicates absorbed by de-duplication")

@@ -1,19 +1,19 @@
-"""End to end: the headless agent reports the office when a real interface joins its subnet."""
+"""End to end: the headless agent reports the office when a real interface joins its subnet.
+
+The location is asserted in the ``local`` backend's journal and, inside
+tests/session.sh (a throw-away keyring), at a loopback webhook receiver.
+"""
 
 from __future__ import annotations
 
-import json
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from agent.config.paths import Paths
+from tests.agent_process import WEBHOOK, journal, running_agent, signed_webhook, write_config
 from tests.platform.veth import Veth, needs_root, veth  # noqa: F401
+from tests.servers.webhook import WebhookServer
 from tests.support import wait_until
 
 CONFIG = """\
@@ -29,46 +29,39 @@ type = "level"
 name = "Lab floor"
 subnet = ["10.78.0.0/24"]
 """
-
-
-def journal(paths: Paths) -> list[dict[str, Any]]:
-    try:
-        text = paths.journal_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+LAB = {"id": "lab", "type": "level", "name": "Lab floor"}
 
 
 @pytest.fixture
-def agent(agent_paths: Paths) -> Iterator[Paths]:
-    agent_paths.config_file.write_text(CONFIG, encoding="utf-8")
-    log = agent_paths.config_file.parent / "agent.out"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "agent", "run", "--headless"], stdout=out, stderr=out
-        )
-    try:
-        yield agent_paths
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        print(Path(log).read_text())  # shown when the test fails
+def agent(agent_paths: Paths) -> Iterator[tuple[Paths, WebhookServer | None]]:
+    with signed_webhook() as receiver:
+        hook = WEBHOOK.format(url=receiver.base_url) if receiver else ""
+        write_config(agent_paths, CONFIG + hook)
+        with running_agent(agent_paths):
+            yield agent_paths, receiver
+
+
+def reported(receiver: WebhookServer | None) -> list[object]:
+    return [change["location"] for change in receiver.changes] if receiver else []
 
 
 @needs_root
-def test_headless_agent_journals_the_location_of_a_veth_subnet(agent: Paths, veth: Veth):  # noqa: F811
-    first = wait_until(lambda: journal(agent), timeout=20, what="the first journal line")
+def test_headless_agent_journals_the_location_of_a_veth_subnet(
+    agent: tuple[Paths, WebhookServer | None],
+    veth: Veth,  # noqa: F811
+) -> None:
+    paths, receiver = agent
+    first = wait_until(lambda: journal(paths), timeout=20, what="the first journal line")
     assert first[-1]["location"] is None
 
     veth.up("10.78.0.2/24")
-    wait_until(
-        lambda: journal(agent)[-1]["location"] is not None, timeout=10, what="the lab location"
-    )
-    assert journal(agent)[-1]["location"] == {"id": "lab", "type": "level", "name": "Lab floor"}
+    wait_until(lambda: journal(paths)[-1]["location"] is not None, timeout=10, what="the lab")
+    assert journal(paths)[-1]["location"] == LAB
+    if receiver is not None:  # the same location reached a real HTTP presence service
+        wait_until(lambda: reported(receiver)[-1:] == [LAB], timeout=5, what="the lab at the hook")
+        assert reported(receiver)[0] is None
 
     veth.delete()
-    wait_until(lambda: journal(agent)[-1]["location"] is None, timeout=10, what="remote")
+    wait_until(lambda: journal(paths)[-1]["location"] is None, timeout=10, what="remote")
+    if receiver is not None:
+        wait_until(lambda: reported(receiver)[-1] is None, timeout=5, what="remote at the hook")
