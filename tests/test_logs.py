@@ -5,6 +5,8 @@ import stat
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent import logs
 from agent.config.paths import Paths
@@ -54,3 +56,14 @@ def test_plain_text_is_untouched() -> None:
     assert logs.redact("status changed to busy (rule:activeCall)") == (
         "status changed to busy (rule:activeCall)"
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    secret=st.text(min_size=4, max_size=40).filter(lambda s: s.strip() == s and "*" not in s),
+    before=st.text(max_size=20),
+    after=st.text(max_size=20),
+)
+def test_a_registered_secret_never_survives_redaction(secret: str, before: str, after: str) -> None:
+    logs.register_secret(secret)
+    assert secret not in logs.redact(before + secret + after)

@@ -26,15 +26,10 @@ def key_lines(text: str) -> dict[str, int]:
     lines: dict[str, int] = {}
     prefix = ""
     array_counts: dict[str, int] = {}
-    open_multiline: str | None = None
-    bracket_depth = 0
+    depth, open_multiline = 0, ""
     for number, line in enumerate(text.splitlines(), start=1):
-        if open_multiline is not None:
-            if line.count(open_multiline) % 2 == 1:
-                open_multiline = None
-            continue
-        if bracket_depth > 0:
-            bracket_depth += _bracket_balance(line)
+        if open_multiline or depth > 0:  # inside a value that started on an earlier line
+            depth, open_multiline = _scan_value(line, depth, open_multiline)
             continue
         header = _HEADER.match(line)
         if header:
@@ -53,14 +48,41 @@ def key_lines(text: str) -> dict[str, int]:
             continue
         path = ".".join(filter(None, [prefix, *_split_key(key.group(1))]))
         lines.setdefault(path, number)
-        value = line[key.end() :]
-        for quote in ('"""', "'''"):
-            if value.count(quote) % 2 == 1:
-                open_multiline = quote
-                break
-        else:
-            bracket_depth = max(0, _bracket_balance(value))
+        depth, open_multiline = _scan_value(line[key.end() :], 0, "")
     return lines
+
+
+def _scan_value(text: str, depth: int, open_multiline: str) -> tuple[int, str]:
+    """Bracket depth and any multi-line string still open after ``text``."""
+    i = 0
+    while i < len(text):
+        if open_multiline:
+            end = text.find(open_multiline, i)
+            if end < 0:
+                return depth, open_multiline
+            i, open_multiline = end + 3, ""
+            continue
+        char = text[i]
+        if char == "#":
+            break
+        if text.startswith(('"""', "'''"), i):
+            open_multiline = text[i : i + 3]
+            i += 3
+        elif char == '"':
+            i = _end_of_basic_string(text, i + 1)
+        elif char == "'":
+            end = text.find("'", i + 1)
+            i = end + 1 if end >= 0 else len(text)
+        else:
+            depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(char, 0)
+            i += 1
+    return max(depth, 0), open_multiline
+
+
+def _end_of_basic_string(text: str, i: int) -> int:
+    while i < len(text) and text[i] != '"':
+        i += 2 if text[i] == "\\" else 1
+    return i + 1
 
 
 def prefix_for(names: list[str], array_counts: dict[str, int]) -> list[str]:
@@ -75,25 +97,6 @@ def prefix_for(names: list[str], array_counts: dict[str, int]) -> list[str]:
 
 def _join(parts: list[str]) -> str:
     return ".".join(parts)
-
-
-def _bracket_balance(text: str) -> int:
-    """Open minus closed brackets outside strings and comments (for multi-line arrays)."""
-    depth = 0
-    quote = ""
-    for char in text:
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "#":
-            break
-        elif char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-    return depth
 
 
 def line_of(lines: dict[str, int], path: str) -> int | None:
