@@ -6,11 +6,13 @@ import os
 import socket
 import stat
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agent import ipc
 
@@ -200,3 +202,27 @@ def test_pipe_names_are_per_user_and_per_agent(monkeypatch: pytest.MonkeyPatch) 
     assert first != ipc.pipe_name(Path("C:/Users/a/other/agent.sock"))
     monkeypatch.setattr("getpass.getuser", lambda: "bob smith")
     assert "presence-agent-bobsmith-" in ipc.pipe_name(Path("C:/x"))
+
+
+@pytest.fixture
+def threaded_server(tmp_path: Path) -> Iterator[ipc.IpcServer]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = asyncio.run_coroutine_threadsafe(ipc.serve(tmp_path / "a.sock", echo), loop).result(5)
+    yield server
+    loop.call_soon_threadsafe(server.close)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    loop.close()
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(garbage=st.binary(max_size=300).filter(lambda b: b"\n" not in b and b.strip()))
+def test_any_line_gets_exactly_one_json_reply(
+    threaded_server: ipc.IpcServer, garbage: bytes
+) -> None:
+    replies = raw_exchange(threaded_server.path, garbage + b"\n")
+    assert len(replies) == 1 and isinstance(replies[0], dict) and "ok" in replies[0]
