@@ -76,12 +76,12 @@ def load_file(path: Path, policy: PolicyData, username: str) -> LoadedConfig:
         text, found = "", False
     except OSError as error:
         raise ConfigError([f"{path}: cannot be read: {error.strerror or error}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: is not UTF-8 text"]) from None
     try:
         user = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([_decode_problem(path, error)]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([f"{path}: is not UTF-8 text"]) from None
     lines = key_lines(text)
     merged = overlay.apply(user, policy, username)
 
@@ -101,9 +101,8 @@ def load_file(path: Path, policy: PolicyData, username: str) -> LoadedConfig:
         problems += validate.check(config)
     if config is None or problems:
         raise ConfigError([f"{where(key)} {key}: {message}" for key, message in _dedupe(problems)])
-    origins = {
-        key: _origin(key, merged, overlay.leaf_paths(user)) for key in settings(config).keys()
-    }
+    written = overlay.leaf_paths(user)
+    origins = {key: _origin(key, merged, written) for key in settings(config)}
     return LoadedConfig(
         config=config,
         origins=origins,

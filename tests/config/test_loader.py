@@ -249,3 +249,10 @@ def test_rule_and_version_problems_have_lines(agent_paths: Paths) -> None:
         p.startswith(f"{name}:3 rules[0].condition: unknown condition 'sunny'") for p in found
     )
     assert any(p.startswith(f"{name}:1 version: written for a newer agent") for p in found)
+
+
+def test_binary_file_is_a_problem_not_a_crash(agent_paths: Paths) -> None:
+    agent_paths.config_file.write_bytes(b"\xff\xfe[user]\n")
+    with pytest.raises(ConfigError) as caught:
+        load(agent_paths)
+    assert caught.value.problems == [f"{agent_paths.config_file}: is not UTF-8 text"]
