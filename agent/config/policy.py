@@ -128,8 +128,9 @@ class TomlPolicyReader:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return PolicyData()
-        except OSError as error:
-            return PolicyData(sources=(str(self.path),), problems=(f"{self.path}: {error}",))
+        except (OSError, UnicodeDecodeError) as error:
+            problem = f"{self.path}: cannot be read ({error}); the whole policy file is ignored"
+            return PolicyData(sources=(str(self.path),), problems=(problem,))
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
