@@ -56,5 +56,13 @@ class InputActivityIdle:
         return max(0.0, self._monotonic() - self._last)
 
     async def close(self) -> None:
+        await asyncio.to_thread(self._stop)
+
+    def _stop(self) -> None:
         for listener in self._listeners:
             listener.stop()
+        for listener in self._listeners:
+            # On X11 pynput may leave one of two record listeners blocked after stop()
+            # (its stop races the record thread on one Xlib connection); they are
+            # daemon threads, so do not wait long for them.
+            listener.join(1.0)
