@@ -24,22 +24,13 @@ from agent.core.signals import Meeting
 from agent.delivery.dispatcher import Dispatcher
 from agent.delivery.outbox import Outbox
 from tests.delivery.loopback import FaultServer, LoopbackBackend
+from tests.support import until
 
 FAST = DeliverySettings(retry_cap=0.05, reassert_every=3600.0)
 
 
 def run(coro: Coroutine[Any, Any, None], timeout: float = 30.0) -> None:
     asyncio.run(asyncio.wait_for(coro, timeout))
-
-
-async def until(cond: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
-    """Wait on a condition with a deadline (the asyncio twin of tests.support.wait_until)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not cond():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or cond}")
-        await asyncio.sleep(0.01)
 
 
 @dataclass

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +18,7 @@ from agent.core.clock import ManualClock
 from agent.core.signals import MeetingsObserved, Observation
 from agent.detectors.calendar_fetch import url_problem
 from agent.detectors.meeting import MeetingDetector
+from tests.support import until
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)
@@ -204,13 +204,6 @@ def test_slow_server_does_not_hold_up_the_start(server: CalendarServer, agent_pa
         await detector.stop()
 
     asyncio.run(scenario())
-
-
-async def until(condition: Callable[[], object], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from collections.abc import Callable
 
 import pytest
@@ -14,6 +13,7 @@ from agent.core.signals import CallObserved, Observation
 from agent.detectors.call import CallDetector, create_call_detector
 from agent.detectors.capture import Capture, is_ignored, meeting_app
 from agent.detectors.mic import OnChange, OnLost, PollingMicSource
+from tests.support import until
 
 
 class FakeMic:
@@ -58,13 +58,6 @@ class FakeCamera:
             self.watching = False
 
         return unwatch
-
-
-async def until(condition: Callable[[], object], timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
 
 
 def last_call(seen: list[Observation]) -> CallObserved:

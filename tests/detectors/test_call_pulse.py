@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,6 +14,7 @@ from agent.core.signals import CallObserved, Observation
 from agent.detectors.call import CallDetector
 from agent.detectors.mic import PulseMicSource
 from tests.detectors.pulse_server import PulseServer, pulse_server, stop_process
+from tests.support import until
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pulseaudio") is None or shutil.which("parecord") is None,
@@ -25,14 +26,6 @@ pytestmark = pytest.mark.skipif(
 def pulse() -> Iterator[PulseServer]:
     with pulse_server() as server:
         yield server
-
-
-async def until(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def calls(seen: list[Observation]) -> list[CallObserved]:

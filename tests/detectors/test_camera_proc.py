@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from agent.detectors.camera import ProcCameraSource
 from agent.detectors.capture import Capture
 from agent.platform.linux.proc_camera import CameraUser, camera_users
 from agent.platform.linux.video_watch import VideoWatcher
+from tests.support import until
 
 
 def fake_process(root: Path, pid: int, name: str, targets: list[str]) -> None:
@@ -73,10 +72,3 @@ def test_proc_source_watch_fails_softly(tmp_path: Path) -> None:
         assert source.watch(lambda: None) is None
 
     asyncio.run(scenario())
-
-
-async def until(condition: Callable[[], object], timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)

@@ -12,6 +12,7 @@ from agent.detectors.location import CallbackWatcher, LocationDetector, create_l
 from agent.detectors.location_match import InterfaceAddresses, NetworkView, WifiLink
 from agent.platform.linux.net import LinuxNetReader, RouteWatcher
 from tests.platform.veth import Veth, needs_root, veth  # noqa: F401
+from tests.support import until
 
 OFFICE = Location("office", "level", "Office level 7")
 
@@ -69,15 +70,6 @@ class FakeWifi:
 def at(*addresses: str) -> NetworkView:
     interface = InterfaceAddresses("eth0", tuple(ipaddress.ip_interface(a) for a in addresses))
     return NetworkView(interfaces=(interface,))
-
-
-async def until(condition: Callable[[], object], timeout: float = 5.0) -> None:
-    """Wait on a condition with a deadline, letting the loop run meanwhile."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.01)
 
 
 def locations(seen: list[Observation]) -> list[Location | None]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from agent.config.schema import CalendarEntry, Config, UserSettings
 from agent.core.clock import ManualClock
 from agent.core.signals import MeetingsObserved, Observation
 from agent.detectors.meeting import MeetingDetector, create_meeting_detector
+from tests.support import until
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)
@@ -132,10 +131,3 @@ def test_reconfigure_reads_the_new_calendars(tmp_path: Path, agent_paths: Paths)
         await detector.stop()
 
     asyncio.run(scenario())
-
-
-async def until(condition: Callable[[], object], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)

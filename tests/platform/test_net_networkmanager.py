@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from agent.detectors.location_match import WifiLink
 from agent.platform.linux.networkmanager import NetworkManagerUnavailable, NetworkManagerWifi
+from tests.support import until
 
 pytestmark = pytest.mark.skipif(shutil.which("dbus-daemon") is None, reason="needs dbus-daemon")
 
@@ -53,14 +54,6 @@ def connect(mock: Any, device: str, ssid: str, bssid: str, name: str = "0") -> t
     connection = mock.AddWiFiConnection(device, f"conn{name}", ssid, "wpa-psk")
     active = mock.AddActiveConnection([device], connection, ap, f"active{name}", ACTIVE_ACTIVATED)
     return ap, active
-
-
-async def until(condition: Callable[[], Any], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.01)
 
 
 def test_reads_the_active_access_point_and_follows_changes(nm: Any):
