@@ -134,9 +134,11 @@ def _keyring(config: Config) -> tuple[Section, SecretStore | None]:
     section.add("usable: yes")
     for calendar in config.calendars:
         if calendar.url_secret:
-            have = (f"calendar:{calendar.name}", "url") in stored
-            fix = "" if have else f" (run `presence-agent secret set calendar:{calendar.name} url`)"
-            section.add(f"calendar {calendar.name}: URL {'stored' if have else 'missing'}{fix}")
+            found = (f"calendar:{calendar.name}", "url") in stored
+            fix = (
+                "" if found else f" (run `presence-agent secret set calendar:{calendar.name} url`)"
+            )
+            section.add(f"calendar {calendar.name}: URL {'stored' if found else 'missing'}{fix}")
     for entry in needed:
         have = [f for f in fields[entry.type] if (entry.name, f) in stored]
         section.add(
