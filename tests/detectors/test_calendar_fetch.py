@@ -28,6 +28,7 @@ class CalendarServer:
     def __init__(self) -> None:
         self.body = (FIXTURES / "zones.ics").read_bytes()
         self.etag = '"v1"'
+        self.last_modified = ""
         self.requests: list[dict[str, str]] = []
         self.redirect_to = ""
         self.release = threading.Event()
@@ -42,13 +43,21 @@ class CalendarServer:
                     self.send_response(302)
                     self.send_header("Location", server.redirect_to)
                     self.end_headers()
-                elif self.headers.get("If-None-Match") == server.etag:
+                elif (
+                    server.etag
+                    and self.headers.get("If-None-Match") == server.etag
+                    or server.last_modified
+                    and self.headers.get("If-Modified-Since") == server.last_modified
+                ):
                     self.send_response(304)
                     self.end_headers()
                 else:
                     self.send_response(200)
                     self.send_header("Content-Type", "text/calendar")
-                    self.send_header("ETag", server.etag)
+                    if server.etag:
+                        self.send_header("ETag", server.etag)
+                    if server.last_modified:
+                        self.send_header("Last-Modified", server.last_modified)
                     self.send_header("Content-Length", str(len(server.body)))
                     self.end_headers()
                     self.wfile.write(server.body)
@@ -136,6 +145,25 @@ def test_etag_304_keeps_meetings_and_server_down_uses_last_good_copy(
         assert "last good copy" in report.detail
         assert "secret-token" not in report.detail
         await offline.stop()
+
+    asyncio.run(scenario())
+
+
+def test_last_modified_alone_makes_the_request_conditional(
+    server: CalendarServer, agent_paths: Paths
+) -> None:
+    server.etag, server.last_modified = "", "Mon, 16 Nov 2026 06:00:00 GMT"
+
+    async def scenario() -> None:
+        seen: list[Observation] = []
+        detector = detector_for(server.url, agent_paths)
+        await detector.start(seen.append)
+        await detector.refresh_now()
+        assert "if-none-match" not in server.requests[-1]
+        assert server.requests[-1].get("if-modified-since") == server.last_modified
+        assert len([o for o in seen if isinstance(o, MeetingsObserved)]) == 1  # 304: no re-push
+        assert not detector.degraded
+        await detector.stop()
 
     asyncio.run(scenario())
 
