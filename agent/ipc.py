@@ -176,9 +176,11 @@ def _peer_allowed(writer: asyncio.StreamWriter, allowed: int) -> bool:
 
 
 def _prepare_directory(directory: Path) -> None:
+    """Our own 0700 directory; one planted by another user (``/tmp``) is refused."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if directory.stat().st_uid == os.getuid():
-        os.chmod(directory, 0o700)
+    if directory.stat().st_uid != os.getuid():
+        raise PermissionError(f"{directory} belongs to another user; the agent will not use it")
+    os.chmod(directory, 0o700)
 
 
 def _answers(path: Path) -> bool:
