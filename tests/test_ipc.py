@@ -226,3 +226,13 @@ def test_any_line_gets_exactly_one_json_reply(
 ) -> None:
     replies = raw_exchange(threaded_server.path, garbage + b"\n")
     assert len(replies) == 1 and isinstance(replies[0], dict) and "ok" in replies[0]
+
+
+def test_a_directory_of_another_user_is_refused(tmp_path: Path) -> None:
+    if os.getuid() != 0:
+        pytest.skip("needs root to hand a directory to another user")
+    planted = tmp_path / "planted"
+    planted.mkdir(mode=0o777)
+    os.chown(planted, 65534, 65534)
+    with pytest.raises(PermissionError, match="belongs to another user"):
+        asyncio.run(ipc.serve(planted / "agent.sock", echo))
