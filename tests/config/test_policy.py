@@ -223,3 +223,36 @@ def test_backend_type_choices_match_the_registry() -> None:
     from agent.config.policy_keys import by_name
 
     assert by_name()["BackendType"].choices == registry.BACKEND_TYPES
+
+
+def test_locked_keys_through_every_os_reader(agent_paths: Paths, tmp_path: Path) -> None:
+    agent_paths.config_file.write_text('[idle]\naway_after = "1m"\n[ui]\nnotifications = true\n')
+    plist = tmp_path / "managed.plist"
+    readers = {
+        "linux": TomlPolicyReader(agent_paths.policy_file),
+        "windows": WindowsPolicyReader(
+            FakeRegistry(
+                {
+                    ("HKLM", WINDOWS_POLICY_KEY): {"IdleAwayAfter": "20m"},
+                    ("HKLM", WINDOWS_POLICY_KEY + "\\Recommended"): {"Notifications": 0},
+                }
+            )
+        ),
+        "macos": MacPolicyReader(
+            [plist],
+            {
+                plist: plistlib.dumps(
+                    {"IdleAwayAfter": "20m", "Defaults": {"Notifications": False}}
+                )
+            }.get,
+        ),
+    }
+    agent_paths.policy_file.write_text(
+        '[enforced]\nIdleAwayAfter = "20m"\n[recommended]\nNotifications = false\n'
+    )
+    for name, reader in readers.items():
+        loaded = load_config(agent_paths, policy=reader, username="alice")
+        assert loaded.config.idle.away_after == 1200.0, name
+        assert loaded.locked == frozenset({"idle.away_after"}), name
+        assert loaded.config.ui.notifications is True, name  # the user's beats recommended
+        assert loaded.origins["ui.notifications"] == "user", name
