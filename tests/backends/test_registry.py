@@ -7,6 +7,7 @@ from agent.backends.registry import BACKEND_TYPES, SECRET_FIELDS, create_backend
 from agent.config.paths import Paths
 from agent.config.schema import BackendEntry
 from tests.backends.support import Secrets, open_backend, run
+from tests.servers.base import StrictServer
 
 GOOD = {
     "local": {},
@@ -110,3 +111,22 @@ def test_misconfigured_backend_still_exists_and_says_why(agent_paths: Paths) -> 
     run(scenario())
     with pytest.raises(ValueError):
         create_backend(BackendEntry("x", "teams"), None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", [k for k in BACKEND_TYPES if k != "local"])
+def test_every_http_backend_reports_a_server_that_is_down(kind: str, agent_paths: Paths) -> None:
+    """What ``doctor`` and "Test connection" say when nobody answers at ``base_url``."""
+    with StrictServer() as gone:
+        url = gone.base_url
+    options = {k: v for k, v in GOOD[kind].items() if k != "token_url"}
+    entry = BackendEntry(kind, kind, url, options=options)
+    uuid = "3c90c3cc-0d44-4b50-8888-8dd25736052a"  # a valid value for every secret field
+    secrets = Secrets(dict.fromkeys(SECRET_FIELDS[kind], uuid), kind)
+
+    async def scenario() -> None:
+        async with open_backend(entry, agent_paths, secrets, timeout=2.0) as backend:
+            report = await backend.probe()
+            assert report.status is ProbeStatus.UNREACHABLE, report
+            assert report.fix == "check the network and base_url"
+
+    run(scenario())
