@@ -194,20 +194,18 @@ def _compile_entry(key: str, entry: LocationEntry, problems: list[tuple[str, str
         for value in values:
             yield f"{key}.{name}", value
 
-    bssids = set()
-    for path, value in each("bssid", entry.bssid):
-        mac = normalize_mac(value)
-        if mac is None:
-            problems.append((path, f"{value!r} is not a MAC address (like aa:bb:cc:dd:ee:ff)"))
-        else:
-            bssids.add(mac)
-    gateway_macs = set()
-    for path, value in each("gateway_mac", entry.gateway_mac):
-        mac = normalize_mac(value)
-        if mac is None:
-            problems.append((path, f"{value!r} is not a MAC address (like aa:bb:cc:dd:ee:ff)"))
-        else:
-            gateway_macs.add(mac)
+    def macs(name: str, values: Iterable[str]) -> frozenset[str]:
+        found = set()
+        for path, value in each(name, values):
+            mac = normalize_mac(value)
+            if mac is None:
+                problems.append((path, f"{value!r} is not a MAC address (like aa:bb:cc:dd:ee:ff)"))
+            else:
+                found.add(mac)
+        return frozenset(found)
+
+    bssids = macs("bssid", entry.bssid)
+    gateway_macs = macs("gateway_mac", entry.gateway_mac)
     subnets: list[IPNetwork] = []
     for path, value in each("subnet", entry.subnet):
         try:
@@ -229,8 +227,8 @@ def _compile_entry(key: str, entry: LocationEntry, problems: list[tuple[str, str
             ssids.add(value)
     return LocationRule(
         location=Location(entry.id, entry.type, entry.name or entry.id),
-        bssids=frozenset(bssids),
-        gateway_macs=frozenset(gateway_macs),
+        bssids=bssids,
+        gateway_macs=gateway_macs,
         subnets=tuple(subnets),
         dns_suffixes=tuple(suffixes),
         ssids=frozenset(ssids),
