@@ -12,7 +12,6 @@ calls on their own thread.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from collections.abc import Coroutine, Sequence
 from typing import Protocol, runtime_checkable
@@ -20,7 +19,7 @@ from typing import Protocol, runtime_checkable
 from agent.config.schema import Config
 from agent.core.signals import IdleObserved
 from agent.detectors.base import Sink, SourceReport
-from agent.detectors.selection import NO_SOURCE, Candidate, SourceSelector, supervise
+from agent.detectors.selection import NO_SOURCE, Candidate, SourceSelector, Supervisor
 
 AWAY_POLL = 0.5
 """Poll period while idle past a threshold: return is noticed well within 1 s."""
@@ -75,22 +74,19 @@ class IdleDetector:
         self._thresholds = tuple(thresholds)
         self._away_poll = away_poll
         self._changed = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._supervisor: Supervisor[IdleSource] | None = None
 
     async def start(self, sink: Sink) -> None:
         def unknown() -> None:
             sink(IdleObserved(None, NO_SOURCE))
 
-        self._task = asyncio.create_task(
-            supervise(self._selector, lambda n, s: self._watch(n, s, sink), unknown)
-        )
+        self._supervisor = Supervisor(self._selector, lambda n, s: self._watch(n, s, sink), unknown)
+        await self._supervisor.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        supervisor, self._supervisor = self._supervisor, None
+        if supervisor is not None:
+            await supervisor.stop()
 
     def reconfigure(self, config: Config) -> None:
         self._thresholds = idle_thresholds(config)

@@ -7,7 +7,6 @@ their own hand their events to the loop themselves.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from collections.abc import Sequence
 from typing import Protocol
@@ -15,7 +14,7 @@ from typing import Protocol
 from agent.config.schema import Config
 from agent.core.signals import LockObserved
 from agent.detectors.base import Sink, SourceReport
-from agent.detectors.selection import NO_SOURCE, Candidate, SourceSelector, supervise
+from agent.detectors.selection import NO_SOURCE, Candidate, SourceSelector, Supervisor
 
 
 class LockSource(Protocol):
@@ -35,23 +34,20 @@ class LockDetector:
 
     def __init__(self, candidates: Sequence[Candidate[LockSource]]) -> None:
         self._selector: SourceSelector[LockSource] = SourceSelector(self.signal, candidates)
-        self._task: asyncio.Task[None] | None = None
+        self._supervisor: Supervisor[LockSource] | None = None
         self._refresh = asyncio.Event()
 
     async def start(self, sink: Sink) -> None:
         def unknown() -> None:
             sink(LockObserved(None, NO_SOURCE))
 
-        self._task = asyncio.create_task(
-            supervise(self._selector, lambda n, s: self._watch(n, s, sink), unknown)
-        )
+        self._supervisor = Supervisor(self._selector, lambda n, s: self._watch(n, s, sink), unknown)
+        await self._supervisor.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        supervisor, self._supervisor = self._supervisor, None
+        if supervisor is not None:
+            await supervisor.stop()
 
     def refresh(self) -> None:
         """Read the state again now and push it (after a resume)."""

@@ -98,12 +98,10 @@ class SourceSelector(Generic[S]):
         return self._broken or candidate.fallback
 
     def report(self) -> list[SourceReport]:
+        untried = f"not needed: {self._in_use} works" if self._in_use else "not tried yet"
         rows = [
             SourceReport(
-                self.signal,
-                c.name,
-                c.name == self._in_use,
-                self._notes.get(c.name, "not tried: a preferred source works"),
+                self.signal, c.name, c.name == self._in_use, self._notes.get(c.name, untried)
             )
             for c in self._candidates
         ]
@@ -112,35 +110,62 @@ class SourceSelector(Generic[S]):
         return rows
 
 
-async def supervise(
-    selector: SourceSelector[S],
-    run: Callable[[str, S], Awaitable[None]],
-    unknown: Callable[[], None],
-    retry_after: float = RETRY_AFTER,
-) -> None:
-    """Run the best source until it breaks, then the next; until cancelled.
+class Supervisor(Generic[S]):
+    """Runs the best source until it breaks, then the next, on a task of its own.
 
     ``run(name, source)`` uses one source and returns or raises only when it stops working
     (it closes the source itself). With nothing left, ``unknown()`` reports the signal as
     unknown and the candidates are probed again every ``retry_after`` seconds.
     """
-    selector.rewind()
-    while True:
-        picked = await selector.next_source()
-        if picked is None:
-            unknown()
-            await asyncio.sleep(retry_after)
-            selector.rewind()
-            continue
-        name, source = picked
+
+    def __init__(
+        self,
+        selector: SourceSelector[S],
+        run: Callable[[str, S], Awaitable[None]],
+        unknown: Callable[[], None],
+        retry_after: float = RETRY_AFTER,
+    ) -> None:
+        self._selector = selector
+        self._run = run
+        self._unknown = unknown
+        self._retry_after = retry_after
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Returns once the first choice is made, so ``report()`` already tells (``doctor``)."""
+        chosen = asyncio.Event()
+        self._task = asyncio.create_task(self._supervise(chosen))
+        waiter = asyncio.create_task(chosen.wait())
         try:
-            await run(name, source)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            selector.broke(exc)
-        else:
-            selector.broke(SourceBroken("stopped"))
+            await asyncio.wait({self._task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait({task})
+
+    async def _supervise(self, chosen: asyncio.Event) -> None:
+        self._selector.rewind()
+        while True:
+            picked = await self._selector.next_source()
+            chosen.set()
+            if picked is None:
+                self._unknown()
+                await asyncio.sleep(self._retry_after)
+                self._selector.rewind()
+                continue
+            name, source = picked
+            try:
+                await self._run(name, source)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._selector.broke(exc)
+            else:
+                self._selector.broke(SourceBroken("stopped"))
 
 
 def _describe(error: BaseException) -> str:

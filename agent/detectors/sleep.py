@@ -11,7 +11,6 @@ Threading: runs on the agent's asyncio loop; ``ready`` may be called from any th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from collections.abc import Sequence
 from typing import Protocol
@@ -19,7 +18,7 @@ from typing import Protocol
 from agent.config.schema import Config
 from agent.core.signals import SleepObserved
 from agent.detectors.base import Sink, SourceReport
-from agent.detectors.selection import Candidate, SourceSelector, supervise
+from agent.detectors.selection import Candidate, SourceSelector, Supervisor
 
 HOLD_MAX = 5.0
 """Longest the machine is kept from sleeping (logind's default InhibitDelayMaxSec)."""
@@ -51,19 +50,18 @@ class SleepDetector:
     ) -> None:
         self._selector: SourceSelector[SleepSource] = SourceSelector(self.signal, candidates)
         self._hold_max = hold_max
-        self._task: asyncio.Task[None] | None = None
+        self._supervisor: Supervisor[SleepSource] | None = None
 
     async def start(self, sink: Sink) -> None:
-        self._task = asyncio.create_task(
-            supervise(self._selector, lambda n, s: self._watch(s, sink), lambda: None)
+        self._supervisor = Supervisor(
+            self._selector, lambda n, s: self._watch(s, sink), lambda: None
         )
+        await self._supervisor.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        supervisor, self._supervisor = self._supervisor, None
+        if supervisor is not None:
+            await supervisor.stop()
 
     def report(self) -> list[SourceReport]:
         return self._selector.report()

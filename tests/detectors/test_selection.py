@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-from agent.detectors.selection import Candidate, SourceBroken, SourceSelector, supervise
+from agent.detectors.selection import Candidate, SourceBroken, SourceSelector, Supervisor
 
 
 def _opener(value: str | Exception):
@@ -29,7 +27,7 @@ def test_first_working_candidate_is_used_and_others_explained() -> None:
     rows = {r.source: r for r in selector.report()}
     assert "no bus" in rows["a"].detail and not rows["a"].in_use
     assert rows["b"].in_use
-    assert rows["c"].detail.startswith("not tried")
+    assert rows["c"].detail == "not needed: b works"
     assert not selector.degraded  # the preferred one simply does not exist here
 
 
@@ -71,12 +69,36 @@ def test_supervise_replaces_a_broken_source_and_reports_unknown() -> None:
     async def main() -> None:
         candidates = [Candidate("a", _opener("A")), Candidate("b", _opener("B"))]
         selector = SourceSelector("idle", candidates)
-        task = asyncio.create_task(supervise(selector, run, lambda: unknown.append(True), 0.01))
+        supervisor = Supervisor(selector, run, lambda: unknown.append(True), 0.01)
+        await supervisor.start()
         await asyncio.wait_for(enough.wait(), 5)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await supervisor.stop()
 
     asyncio.run(main())
     assert used[:4] == ["a", "b", "a", "b"]
     assert unknown
+
+
+def test_start_returns_with_the_choice_made() -> None:
+    """``doctor`` starts a detector and reads its report at once."""
+
+    async def main() -> list[bool]:
+        selector = SourceSelector("lock", [Candidate("a", _opener(OSError("no bus")))])
+        selector_b = SourceSelector("idle", [Candidate("b", _opener("B"))])
+        never = asyncio.Event()
+
+        async def run(name: str, source: str) -> None:
+            await never.wait()
+
+        supervisors = [Supervisor(s, run, lambda: None) for s in (selector, selector_b)]
+        for supervisor in supervisors:
+            await supervisor.start()
+        reports = [
+            selector.report()[0].detail.startswith("not available"),
+            selector_b.current == "b",
+        ]
+        for supervisor in supervisors:
+            await supervisor.stop()
+        return reports
+
+    assert asyncio.run(main()) == [True, True]
