@@ -120,16 +120,34 @@ def titles(seen: list[Observation]) -> list[str]:
     return [m.title for m in last.meetings]
 
 
-def test_etag_304_keeps_meetings_and_server_down_uses_last_good_copy(
-    server: CalendarServer, agent_paths: Paths
+LAST_MODIFIED = "Mon, 16 Nov 2026 06:00:00 GMT"
+
+
+@pytest.mark.parametrize(
+    ("etag", "last_modified", "sent"),
+    [
+        ('"v1"', "", {"if-none-match": '"v1"'}),
+        ("", LAST_MODIFIED, {"if-modified-since": LAST_MODIFIED}),
+    ],
+    ids=["etag", "last-modified"],
+)
+def test_304_keeps_meetings_and_server_down_uses_last_good_copy(
+    server: CalendarServer,
+    agent_paths: Paths,
+    etag: str,
+    last_modified: str,
+    sent: dict[str, str],
 ) -> None:
+    server.etag, server.last_modified = etag, last_modified
+
     async def scenario() -> None:
         seen: list[Observation] = []
         detector = detector_for(server.url, agent_paths)
         await detector.start(seen.append)
         assert titles(seen) == ["Outlook zone name", "New York sync", "UTC review"]
         await detector.refresh_now()
-        assert server.requests[-1].get("if-none-match") == '"v1"'
+        validators = ("if-none-match", "if-modified-since")
+        assert {k: v for k, v in server.requests[-1].items() if k in validators} == sent
         assert len([o for o in seen if isinstance(o, MeetingsObserved)]) == 1  # 304: no re-push
         assert not detector.degraded
         await detector.stop()
@@ -145,25 +163,6 @@ def test_etag_304_keeps_meetings_and_server_down_uses_last_good_copy(
         assert "last good copy" in report.detail
         assert "secret-token" not in report.detail
         await offline.stop()
-
-    asyncio.run(scenario())
-
-
-def test_last_modified_alone_makes_the_request_conditional(
-    server: CalendarServer, agent_paths: Paths
-) -> None:
-    server.etag, server.last_modified = "", "Mon, 16 Nov 2026 06:00:00 GMT"
-
-    async def scenario() -> None:
-        seen: list[Observation] = []
-        detector = detector_for(server.url, agent_paths)
-        await detector.start(seen.append)
-        await detector.refresh_now()
-        assert "if-none-match" not in server.requests[-1]
-        assert server.requests[-1].get("if-modified-since") == server.last_modified
-        assert len([o for o in seen if isinstance(o, MeetingsObserved)]) == 1  # 304: no re-push
-        assert not detector.degraded
-        await detector.stop()
 
     asyncio.run(scenario())
 
