@@ -169,5 +169,4 @@ class Supervisor(Generic[S]):
 
 
 def _describe(error: BaseException) -> str:
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return str(error).strip() or type(error).__name__

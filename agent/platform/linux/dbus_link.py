@@ -19,13 +19,22 @@ from jeepney.auth import BEGIN, Authenticator
 from jeepney.bus import get_bus
 from jeepney.bus_messages import MatchRule, message_bus
 from jeepney.fds import FileDescriptor, fds_buf_size
-from jeepney.wrappers import DBusAddress, Properties, unwrap_msg
+from jeepney.wrappers import DBusAddress, DBusErrorResponse, Properties
 
 CALL_TIMEOUT = 5.0
 
 
 class BusGone(ConnectionError):
     """The bus connection closed, or the service being followed left the bus."""
+
+
+class DBusCallError(DBusErrorResponse):  # type: ignore[misc]
+    """An error reply, worded for ``doctor``: "ServiceUnknown: The name ... was not provided"."""
+
+    def __str__(self) -> str:
+        short = str(self.name).rsplit(".", 1)[-1]
+        detail = self.data[0] if self.data and isinstance(self.data[0], str) else ""
+        return f"{short}: {detail}" if detail else short
 
 
 class DBusLink:
@@ -51,7 +60,14 @@ class DBusLink:
         try:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
             async with asyncio.timeout(CALL_TIMEOUT):
-                await loop.sock_connect(sock, get_bus(bus))
+                try:
+                    address = get_bus(bus)
+                except KeyError as exc:  # no DBUS_SESSION_BUS_ADDRESS in the environment
+                    raise BusGone(f"no {bus.lower()} bus address ({exc})") from exc
+                try:
+                    await loop.sock_connect(sock, address)
+                except OSError as exc:
+                    raise BusGone(f"no {bus.lower()} bus here ({exc.strerror or exc})") from exc
                 auth = Authenticator(enable_fds=True)
                 for request in auth:
                     await loop.sock_sendall(sock, request)
@@ -80,7 +96,9 @@ class DBusLink:
                 reply = await future
         finally:
             self._replies.pop(serial, None)
-        body: tuple[Any, ...] = unwrap_msg(reply)
+        if reply.header.message_type is MessageType.error:
+            raise DBusCallError(reply)
+        body: tuple[Any, ...] = reply.body
         return body
 
     async def get_property(self, address: DBusAddress, name: str) -> Any:
