@@ -126,14 +126,10 @@ def _unique(names: Iterable[str], table: str) -> Iterable[tuple[str, str]]:
 
 
 def _locations(config: Config) -> Iterable[tuple[str, str]]:
-    yield from (
-        (path.replace(".name", ".id"), message.replace("names", "ids"))
-        for path, message in _unique((loc.id for loc in config.locations), "locations")
-    )
-    ids = {loc.id for loc in config.locations}
-    for index, location in enumerate(config.locations):
-        if location.parent and location.parent not in ids:
-            yield f"locations[{index}].parent", f"no location has the id {location.parent!r}"
+    """Ids, parents and every matcher (CIDR, MAC, DNS name, SSID), checked by the matcher."""
+    from agent.detectors.location_match import validate_locations
+
+    yield from validate_locations(config.locations)
 
 
 def _calendars(config: Config) -> Iterable[tuple[str, str]]:

@@ -256,3 +256,16 @@ def test_binary_file_is_a_problem_not_a_crash(agent_paths: Paths) -> None:
     with pytest.raises(ConfigError) as caught:
         load(agent_paths)
     assert caught.value.problems == [f"{agent_paths.config_file}: is not UTF-8 text"]
+
+
+def test_malformed_location_matchers_name_the_entry_and_line(agent_paths: Paths) -> None:
+    found = problems(
+        agent_paths,
+        '[[locations]]\nid = "hq"\nsubnet = ["10.0.0/33"]\ngateway_mac = ["zz:11"]\n\n'
+        '[[locations]]\nid = "hq"\nparent = "nowhere"\n',
+    )
+    name = str(agent_paths.config_file)
+    assert any(p.startswith(f"{name}:3 locations[0].subnet: '10.0.0/33'") for p in found)
+    assert any(p.startswith(f"{name}:4 locations[0].gateway_mac: 'zz:11'") for p in found)
+    assert any(p.startswith(f"{name}:7 locations[1].id: 'hq' is already used") for p in found)
+    assert any(p.startswith(f"{name}:8 locations[1].parent: 'nowhere'") for p in found)
