@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable, Iterator
 
@@ -154,8 +153,11 @@ def test_windows_suspend_is_held_until_ready(loop: LoopThread) -> None:
     window.send(WM_POWERBROADCAST, PBT_APMRESUMESUSPEND).join()
     wait_until(lambda: len(seen) == 2)
     assert seen[1] == SleepObserved(False)
-    loop.run(asyncio.sleep(0))
-    assert len(seen) == 2  # one resume, not two
+    again = window.send(WM_POWERBROADCAST, PBT_APMSUSPEND)
+    wait_until(lambda: len(seen) == 3)
+    assert [o.sleeping for o in seen if isinstance(o, SleepObserved)] == [True, False, True]
+    seen[2].ready()  # type: ignore[union-attr]
+    again.join(5)
     loop.run(detector.stop())
 
 
