@@ -91,7 +91,12 @@ class HttpBackend(ABC):
     # -- secrets ------------------------------------------------------------------
 
     def _secret(self, field: str) -> str | None:
-        value = self._ctx.secrets.get(self.name, field)
+        from agent.secrets import NoKeyringError
+
+        try:
+            value = self._ctx.secrets.get(self.name, field)
+        except NoKeyringError as error:
+            raise MissingSecret(self.name, (field,), reason=str(error)) from None
         if value:
             self._used_secrets.add(value)
         return value or None

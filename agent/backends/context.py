@@ -48,9 +48,12 @@ def secret_command(backend: str, field: str) -> str:
 class MissingSecret(Exception):
     """A secret the backend needs is not in the keyring; the message says how to add it."""
 
-    def __init__(self, backend: str, fields: tuple[str, ...]) -> None:
+    def __init__(self, backend: str, fields: tuple[str, ...], reason: str = "") -> None:
         self.backend = backend
         self.fields = fields
+        if reason:  # the keyring itself is unusable: its message says how to fix it
+            super().__init__(f"cannot read {' or '.join(fields)} for {backend}: {reason}")
+            return
         commands = " or ".join(f"run `{secret_command(backend, f)}`" for f in fields)
         super().__init__(f"no {' or '.join(fields)} stored for {backend}: {commands}")
 

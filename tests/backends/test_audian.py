@@ -247,3 +247,26 @@ def test_server_enforces_content_type_and_counts_planned_failures(server: Audian
     assert replies[0].headers["Retry-After"] == "Mon, 02 Mar 2026 09:01:30 GMT"
     assert [r.status for r in server.requests] == [400, 503, 503, 200]
     assert len(server.accepted) == 1
+
+
+class BrokenKeyring:
+    """A keyring that cannot be used at all (only the fail backend is installed)."""
+
+    def get(self, backend: str, field: str) -> str | None:
+        from agent.secrets import NoKeyringError
+
+        raise NoKeyringError("no usable keyring: install and unlock gnome-keyring")
+
+
+def test_unusable_keyring_is_reported_not_raised(server: AudianServer, agent_paths: Paths) -> None:
+    async def scenario() -> None:
+        async with open_backend(entry(server), agent_paths, BrokenKeyring()) as backend:
+            (result,) = await deliver(backend, change(state()))
+            assert result.outcome is Outcome.REAUTH
+            assert "install and unlock gnome-keyring" in result.message
+            report = await backend.probe()
+            assert report.status is ProbeStatus.MISCONFIGURED
+            assert "gnome-keyring" in report.detail
+
+    run(scenario())
+    assert server.requests == []
