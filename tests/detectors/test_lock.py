@@ -12,7 +12,12 @@ from agent.core.signals import LockObserved, Observation
 from agent.detectors.lock import LockDetector, create_lock_detector
 from agent.detectors.selection import Candidate
 from agent.platform.linux.dbus_lock import LogindLock, ScreenSaverLock
-from tests.platform.dbus_mocks import gnome_screensaver_mock, logind_mock, private_system_bus
+from tests.platform.dbus_mocks import (
+    MANAGER_IFACE,
+    gnome_screensaver_mock,
+    logind_mock,
+    private_system_bus,
+)
 from tests.platform.loop_thread import LoopThread
 from tests.support import wait_until
 
@@ -105,6 +110,27 @@ def test_refresh_pushes_the_state_again(system_bus: None, loop: LoopThread) -> N
         loop.loop.call_soon_threadsafe(detector.refresh)
         wait_until(lambda: seen == [LockObserved(False, "logind")] * 2, what="re-read")
         loop.run(detector.stop())
+
+
+def test_session_found_without_a_session_pid(
+    system_bus: None, loop: LoopThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a systemd user service the agent has no session: logind's "auto" names it."""
+    monkeypatch.delenv("XDG_SESSION_ID", raising=False)
+    with logind_mock() as (manager, _session):
+        manager.AddMethod(
+            MANAGER_IFACE,
+            "GetSessionByPID",
+            "u",
+            "o",
+            "raise dbus.exceptions.DBusException("
+            "'none', name='org.freedesktop.login1.NoSessionForPID')",
+        )
+        source = loop.run(LogindLock.open())
+        assert loop.run(source.locked()) is False
+        calls = manager.GetMethodCalls("GetSession")
+        assert [str(args[0]) for _at, args in calls] == ["auto"]
+        loop.run(source.close())
 
 
 def test_nothing_answers_means_unknown(system_bus: None, loop: LoopThread) -> None:
