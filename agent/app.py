@@ -177,13 +177,18 @@ class AgentService:
             else:
                 log.error("config: keeping the last good configuration")
             return self._loaded
-        self._config_problems = []
+        self._config_problems = list(loaded.problems)
+        for problem in loaded.problems:
+            log.error("policy: %s", problem)
+        from agent.logs import set_level
+
+        set_level(loaded.config.general.log_level)
         return loaded
 
     async def reload(self) -> list[str]:
         """Re-read the config; on error keep the last good one and return the problems."""
         loaded = self._load_config(initial=False)
-        if self._config_problems or loaded is None:
+        if loaded is None or loaded is self._loaded:
             return list(self._config_problems)
         self._loaded = loaded
         config = loaded.config

@@ -17,11 +17,18 @@ def register(commands: Any) -> None:
         "--headless", action="store_true", help="no tray icon: run the service only"
     )
     parser.add_argument("--config", metavar="PATH", help="use this config file")
+    parser.add_argument(
+        "--autostart",
+        action="store_true",
+        help="started at log-in by the OS: exit quietly if AutoStart is never or an agent runs",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     paths = paths_for(args)
+    if args.autostart and not _should_autostart(paths):
+        return 0
     _follow_autostart_policy(paths)
     if not args.headless:
         reason = _tray_unavailable()
@@ -46,6 +53,28 @@ def _follow_autostart_policy(paths: Paths) -> None:
             print(f"presence-agent: start at log-in set to follow AutoStart = {policy}")
     except (ConfigError, OSError):
         pass  # the agent reports config problems itself; autostart waits for a good file
+
+
+def _should_autostart(paths: Paths) -> bool:
+    """At log-in: start unless IT says never, or an agent already runs for this user.
+
+    The system-wide entries (XDG autostart, the MSI's Run value, the LaunchAgent) start
+    every user's agent; a user who turned start-at-login off has the per-user override
+    that each OS provides, and ``AutoStart = never`` stops it here.
+    """
+    from agent import ipc
+    from agent.config.loader import ConfigError, load_config
+
+    try:
+        if load_config(paths).config.general.autostart == "never":
+            return False
+    except (ConfigError, OSError):
+        pass  # a broken file must not stop the agent that reports it
+    try:
+        ipc.request(paths.socket_path, {"cmd": "status"}, timeout=2.0)
+    except Exception:
+        return True
+    return False
 
 
 def _tray_unavailable() -> str | None:

@@ -191,3 +191,16 @@ def test_run_without_display_falls_back_to_headless(agent_paths: Paths, tmp_path
     # AutoStart = always is applied when the agent starts.
     assert (xdg / "autostart" / "presence-agent.desktop").exists()
     assert "AutoStart = always" in out
+
+
+def test_autostart_launch_obeys_policy_never(agent_paths: Paths) -> None:
+    agent_paths.policy_file.write_text('[enforced]\nAutoStart = "never"\n')
+    result = cli("run", "--headless", "--autostart")
+    assert result.returncode == 0
+    assert not agent_paths.socket_path.exists()
+
+
+def test_autostart_launch_leaves_a_running_agent_alone(fake_agent: FakeAgent) -> None:
+    result = cli("run", "--headless", "--autostart")
+    assert result.returncode == 0
+    assert fake_agent.requests == [{"cmd": "status"}]
