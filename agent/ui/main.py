@@ -52,6 +52,9 @@ def run_tray(paths: Paths) -> int:
         return 0
     from PySide6.QtWidgets import QApplication
 
+    from agent.logs import setup_logging
+
+    setup_logging(paths, level="info")
     start_tray(paths)
     return QApplication.exec()
 
