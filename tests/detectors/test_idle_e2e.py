@@ -22,6 +22,14 @@ from tests.platform.x_input import move_mouse
 from tests.support import wait_until
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Xvfb")
+
+
+@pytest.fixture(autouse=True)
+def x11_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as an X11 session even when the tests run under a Wayland desktop."""
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

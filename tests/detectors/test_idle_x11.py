@@ -21,6 +21,12 @@ from tests.support import wait_until
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="X11 and D-Bus")
 
 
+@pytest.fixture(autouse=True)
+def x11_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as an X11 session even when the tests run under a Wayland desktop."""
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+
 @pytest.fixture
 def loop() -> Iterator[LoopThread]:
     thread = LoopThread()

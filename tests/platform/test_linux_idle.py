@@ -28,6 +28,12 @@ from tests.support import wait_until
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Linux desktop services")
 
 
+@pytest.fixture(autouse=True)
+def x11_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as an X11 session even when the tests run under a Wayland desktop."""
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+
 @pytest.fixture
 def loop() -> Iterator[LoopThread]:
     thread = LoopThread()
@@ -45,6 +51,14 @@ def test_x11_idle_grows_and_resets_on_mousemove(xvfb: object, loop: LoopThread) 
         wait_until(lambda: loop.run(source.idle_seconds()) < 0.3, what="idle reset by input")
     finally:
         loop.run(source.close())
+
+
+def test_x11_refuses_under_wayland(
+    xvfb: object, loop: LoopThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    with pytest.raises(RuntimeError, match="Wayland"):
+        loop.run(X11Idle.open())
 
 
 def test_x11_refuses_without_a_display(loop: LoopThread) -> None:
