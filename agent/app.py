@@ -350,9 +350,18 @@ class AgentService:
             self._step()
             if observation.sleeping:
                 self._spawn(self._flush_before_sleep(observation))
-            elif self._dispatcher is not None:
-                self._dispatcher.network_changed()
+            else:
+                self._after_resume()
         self._wake.set()
+
+    def _after_resume(self) -> None:
+        """Re-read every signal and send what waited: pre-sleep readings are not trusted."""
+        for detector in self._detectors:
+            refresh = getattr(detector, "refresh", None)
+            if refresh is not None:
+                refresh()
+        if self._dispatcher is not None:
+            self._dispatcher.network_changed()
 
     async def _flush_before_sleep(self, observation: SleepObserved) -> None:
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,6 +67,10 @@ def create_client(proxy_url: str = "", timeout: float = DEFAULT_TIMEOUT) -> http
     Redirects are not followed so a server can never bounce a request (and its
     credentials) to plain http or to another host.
     """
+    # httpx's package imports its optional command-line tool, which loads click and
+    # pygments whenever they happen to be installed (x-wr-timezone brings click): several
+    # MB of a resident agent's memory for nothing. Marking it absent makes httpx skip it.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     import httpx
 
     return httpx.AsyncClient(
