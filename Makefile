@@ -3,12 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+DEV_STAMP := $(VENV)/.installed-dev-stamp
 
 .PHONY: run run-headless test lint sysdeps bench package clean
 
+# The agent alone: what `make run` needs (no compilers, no system packages).
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+# Plus the test and packaging tools (python-dbusmock builds dbus-python: needs sysdeps).
+$(DEV_STAMP): $(STAMP)
 	$(PY) -m pip install -q -e '.[test,package]'
 	@touch $@
 
@@ -21,18 +28,18 @@ run-headless: $(STAMP)
 sysdeps:
 	@tests/system-deps.sh
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check agent tests packaging
 	$(VENV)/bin/ruff format --check agent tests packaging
 	$(VENV)/bin/mypy
 
-test: sysdeps $(STAMP) lint
+test: sysdeps $(DEV_STAMP) lint
 	tests/session.sh $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-bench: sysdeps $(STAMP)
+bench: sysdeps $(DEV_STAMP)
 	tests/session.sh $(PY) tests/benchmarks/run.py
 
-package: sysdeps $(STAMP)
+package: sysdeps $(DEV_STAMP)
 	$(PY) packaging/build_packages.py
 
 clean:
