@@ -51,10 +51,8 @@ def read_options(reader: OptionReader, user: UserSettings | None) -> AudianOptio
 def create(
     entry: BackendEntry, context: BackendContext, problems: list[tuple[str, str]]
 ) -> AudianBackend:
-    reader = OptionReader(entry.name, entry.options, SECRETS)
-    options = read_options(reader, context.user)
-    extra = [p for p in reader.problems if p[0] == "user_id"]
-    return AudianBackend(entry, context, problems + extra, options)
+    options = read_options(OptionReader(entry.name, entry.options, SECRETS), context.user)
+    return AudianBackend(entry, context, problems, options)
 
 
 class AudianBackend(HttpBackend):

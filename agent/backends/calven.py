@@ -79,10 +79,8 @@ def read_options(reader: OptionReader, user: UserSettings | None) -> CalvenOptio
 def create(
     entry: BackendEntry, context: BackendContext, problems: list[tuple[str, str]]
 ) -> CalvenBackend:
-    reader = OptionReader(entry.name, entry.options, SECRETS)
-    options = read_options(reader, context.user)
-    extra = [p for p in reader.problems if p[0] == "user_email"]
-    return CalvenBackend(entry, context, problems + extra, options)
+    options = read_options(OptionReader(entry.name, entry.options, SECRETS), context.user)
+    return CalvenBackend(entry, context, problems, options)
 
 
 def _at(state: PresenceState | None) -> Location | None:

@@ -74,10 +74,8 @@ def read_options(reader: OptionReader, user: UserSettings | None) -> CordOptions
 def create(
     entry: BackendEntry, context: BackendContext, problems: list[tuple[str, str]]
 ) -> CordBackend:
-    reader = OptionReader(entry.name, entry.options, SECRETS)
-    options = read_options(reader, context.user)
-    extra = [p for p in reader.problems if p[0] == "user_id"]
-    return CordBackend(entry, context, problems + extra, options)
+    options = read_options(OptionReader(entry.name, entry.options, SECRETS), context.user)
+    return CordBackend(entry, context, problems, options)
 
 
 def _b64(data: bytes) -> str:

@@ -15,7 +15,7 @@ from agent.backends.options import OptionReader
 
 if TYPE_CHECKING:
     from agent.backends.base import Backend
-    from agent.config.schema import BackendEntry
+    from agent.config.schema import BackendEntry, UserSettings
 
 __all__ = [
     "BACKEND_TYPES",
@@ -49,8 +49,11 @@ SECRET_FIELDS: dict[str, tuple[str, ...]] = {
 _NEEDS_URL = frozenset(BACKEND_TYPES) - {"local"}
 
 
-def validate_entry(entry: BackendEntry) -> list[tuple[str, str]]:
-    """Problems with one ``[[backends]]`` entry as (key, message); empty when it is usable."""
+def validate_entry(entry: BackendEntry, user: UserSettings | None = None) -> list[tuple[str, str]]:
+    """Problems with one ``[[backends]]`` entry as (key, message); empty when it is usable.
+
+    Without ``user`` (the file alone) keys that ``[user]`` may fill in are not required.
+    """
     if entry.type not in BACKEND_TYPES:
         return [("type", f"must be one of {', '.join(BACKEND_TYPES)}, not {entry.type!r}")]
     problems: list[tuple[str, str]] = []
@@ -62,7 +65,7 @@ def validate_entry(entry: BackendEntry) -> list[tuple[str, str]]:
             if problem:
                 problems.append(("base_url", problem))
     reader = OptionReader(entry.name, entry.options, SECRET_FIELDS[entry.type])
-    _module(entry.type).read_options(reader, None)
+    _module(entry.type).read_options(reader, user)
     return problems + reader.finish()
 
 
@@ -70,7 +73,8 @@ def create_backend(entry: BackendEntry, context: BackendContext) -> Backend:
     """A backend for ``entry``; a misconfigured one still exists and reports why when used."""
     if entry.type not in BACKEND_TYPES:
         raise ValueError(f"unknown backend type {entry.type!r}")
-    backend: Backend = _module(entry.type).create(entry, context, validate_entry(entry))
+    problems = validate_entry(entry, context.user)
+    backend: Backend = _module(entry.type).create(entry, context, problems)
     return backend
 
 
@@ -81,8 +85,6 @@ def _module(kind: str) -> _BackendModule:
 
 if TYPE_CHECKING:
     from typing import Any, Protocol
-
-    from agent.config.schema import UserSettings
 
     class _BackendModule(Protocol):
         """What every backend module offers the registry."""

@@ -5,7 +5,7 @@ import pytest
 from agent.backends.base import DeliveryKind, ProbeStatus
 from agent.backends.registry import BACKEND_TYPES, SECRET_FIELDS, create_backend, validate_entry
 from agent.config.paths import Paths
-from agent.config.schema import BackendEntry
+from agent.config.schema import BackendEntry, UserSettings
 from tests.backends.support import Secrets, open_backend, run
 from tests.servers.base import StrictServer
 
@@ -128,5 +128,31 @@ def test_every_http_backend_reports_a_server_that_is_down(kind: str, agent_paths
             report = await backend.probe()
             assert report.status is ProbeStatus.UNREACHABLE, report
             assert report.fix == "check the network and base_url"
+
+    run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("kind", "problem"),
+    [
+        ("audian", "user_id: required (or set [user].id)"),
+        ("cord", "user_id: required (or set [user].id)"),
+        ("calven", "user_email: required (or set [user].email or user_id)"),
+    ],
+)
+def test_who_the_user_is_comes_from_the_entry_or_the_user_section(
+    kind: str, problem: str, agent_paths: Paths
+) -> None:
+    """The file alone cannot tell (``[user]`` may fill it in); the built backend can."""
+    entry = BackendEntry(kind, kind, "https://api.example.com", options=GOOD[kind])
+    assert validate_entry(entry) == []
+
+    async def scenario() -> None:
+        async with open_backend(entry, agent_paths, Secrets(), user=UserSettings()) as backend:
+            report = await backend.probe()
+            assert report.status is ProbeStatus.MISCONFIGURED
+            assert report.detail == problem
+        async with open_backend(entry, agent_paths, Secrets()) as backend:  # [user] is set
+            assert "required (or set" not in (await backend.probe()).detail
 
     run(scenario())
