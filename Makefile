@@ -20,6 +20,7 @@ $(DEV_STAMP): $(STAMP)
 	@touch $@
 
 run: $(STAMP)
+	@tests/system-deps.sh --runtime
 	$(VENV)/bin/presence-agent run
 
 run-headless: $(STAMP)

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need, only when some are missing.
+# Installs the Debian packages the agent (--runtime) or the tests need, only when missing.
 set -euo pipefail
+# What Qt's xcb platform plugin and the detectors load at run time.
 packages=(
-  xvfb xdotool x11-utils dbus gnome-keyring libsecret-tools pulseaudio pulseaudio-utils trayer
   libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1
   libxcb-cursor0 libxcb-shape0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
-  libdbus-1-dev libglib2.0-dev pkg-config iproute2 msitools desktop-file-utils lintian dpkg-dev
-  fakeroot binutils wixl patchelf
+  libpulse0
 )
+if [ "${1:-}" != "--runtime" ]; then
+  packages+=(
+    xvfb xdotool x11-utils dbus gnome-keyring libsecret-tools pulseaudio pulseaudio-utils trayer
+    libdbus-1-dev libglib2.0-dev pkg-config iproute2 msitools desktop-file-utils lintian
+    dpkg-dev fakeroot binutils wixl patchelf
+  )
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
