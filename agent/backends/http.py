@@ -45,14 +45,15 @@ def url_problem(url: str) -> str | None:
         return f"not a valid URL ({exc})"
     if parts.scheme not in ("http", "https") or not host:
         return "must be an https URL, e.g. https://api.example.com"
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         return "must be an https URL (plain http is only allowed for 127.0.0.1/localhost)"
     if parts.username or parts.password:
         return "must not contain a user name or password: store secrets in the keyring"
     return None
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine."""
     if host.lower() in _LOOPBACK_NAMES:
         return True
     try:

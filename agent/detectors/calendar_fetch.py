@@ -10,7 +10,6 @@ notice when the configured address changed.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
 import re
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
+
+from agent.backends.http import is_loopback
 
 if TYPE_CHECKING:
     import httpx
@@ -39,14 +40,8 @@ def url_problem(url: str) -> str | None:
     if parts.scheme == "https" and parts.hostname:
         return None
     if parts.scheme == "http" and parts.hostname:
-        host = parts.hostname
-        if host == "localhost":
+        if is_loopback(parts.hostname):
             return None
-        try:
-            if ipaddress.ip_address(host).is_loopback:
-                return None
-        except ValueError:
-            pass
         return "plain http is only allowed to this machine (127.0.0.1/localhost): use https"
     return "not an https URL"
 
