@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,6 +30,7 @@ from agent.backends.base import (
     ProbeStatus,
     Result,
 )
+from agent.backends.http import classify
 from agent.core.model import PresenceChange
 
 # Fault names the server understands, one consumed per request:
@@ -259,18 +261,9 @@ class LoopbackBackend:
             )
         except httpx.TransportError as exc:
             return Result(Outcome.RETRY, f"network: {type(exc).__name__}")
-        if response.status_code == 401:
-            return Result(Outcome.REAUTH, "the server refused the token")
-        if response.status_code in (429, 503):
-            return Result(Outcome.RETRY, f"HTTP {response.status_code}", _retry_after(response))
-        if response.status_code >= 500:
-            return Result(Outcome.RETRY, f"HTTP {response.status_code}")
-        if response.status_code >= 400:
-            try:
-                error = str(response.json().get("error"))
-            except ValueError:
-                error = response.text[:200]
-            return Result(Outcome.PERMANENT, f"HTTP {response.status_code}: {error}")
+        result = classify(response, datetime.now(UTC))  # the agent's own classification
+        if result.outcome is not Outcome.OK:
+            return result
         try:
             ok = response.json().get("ok") is True
         except (ValueError, AttributeError):
@@ -288,11 +281,3 @@ class LoopbackBackend:
 
     async def aclose(self) -> None:
         await self._client.aclose()
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
