@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import socket
 import sys
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
     from agent.detectors.base import Detector
     from agent.ui.tray import TrayController
 
+log = logging.getLogger(__name__)
+
 
 def hand_off(paths: Paths) -> bool:
     """Ask an already running agent to show itself; True if one answered."""
@@ -20,6 +23,9 @@ def hand_off(paths: Paths) -> bool:
     try:
         ipc.request(paths.socket_path, {"cmd": "activate"}, timeout=3.0)
     except ipc.AgentNotRunning:
+        return False
+    except OSError as error:  # a hung or broken socket: start, and let the service report it
+        log.warning("could not ask a running agent to show itself: %s", error)
         return False
     return True
 
