@@ -143,3 +143,39 @@ def test_diagnostics_report_and_copy(qtbot: Any, controller: Any) -> None:
     wait_for(qtbot, lambda: "blocking problems" in about.report.toPlainText(), "the report", 30)
     about.copy_button.click()
     assert QApplication.clipboard().text() == about.report.toPlainText()
+
+
+def _has_default_route() -> bool:
+    try:
+        with open("/proc/net/route", encoding="ascii") as routes:
+            return any(line.split()[1] == "00000000" for line in list(routes)[1:])
+    except OSError:
+        return False
+
+
+def test_use_current_network_fills_the_matchers(qtbot: Any, controller: Any) -> None:
+    window = open_settings(qtbot, controller, "locations")
+    tab = window.pages[2]
+    tab.entries.table.selectRow(0)
+    tab.use_network.click()
+    wait_for(qtbot, lambda: "Reading" not in tab.network_note.text(), "the network", 15)
+    if _has_default_route():
+        assert tab.network_note.text().startswith("Filled from this network")
+        assert tab.entries.cell(0, "subnet"), "the gateway's subnet was not filled in"
+        assert tab.entries.dirty
+
+
+def test_secret_calendar_address_goes_to_the_keyring(
+    qtbot: Any, controller: Any, agent_paths: Paths
+) -> None:
+    from agent.secrets import SecretStore
+
+    window = open_settings(qtbot, controller, "calendars")
+    calendars = window.pages[3].entries
+    url = "https://calendar.example.com/ical/secret-token-123/basic.ics"
+    calendars.add_row({"name": "work", "url": url, "url_secret": True})
+    save(qtbot, window)
+    text = agent_paths.config_file.read_text(encoding="utf-8")
+    assert 'name = "work"' in text and "url_secret = true" in text
+    assert "secret-token-123" not in text
+    assert SecretStore().get("calendar:work", "url") == url

@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from agent.core.model import Status
@@ -208,3 +210,41 @@ def test_meeting_line_with_join(qtbot: Any, controller: Any) -> None:
     snapshot["next_meeting"] = None
     menu.set_snapshot(snapshot)
     assert not menu.meeting_action.isVisible() and not menu.join_action.isVisible()
+
+
+class _UrlCatcher(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url.toString())
+
+
+@pytest.fixture
+def opened_urls() -> Iterator[list[str]]:
+    """Catch what the tray asks the desktop to open (no browser or file manager starts)."""
+    catcher = _UrlCatcher()
+    for scheme in ("file", "https"):
+        QDesktopServices.setUrlHandler(scheme, catcher, "open")
+    yield catcher.urls
+    for scheme in ("file", "https"):
+        QDesktopServices.unsetUrlHandler(scheme)
+
+
+def test_open_logs_folder_and_join(
+    qtbot: Any, controller: Any, agent_paths: Any, opened_urls: list[str]
+) -> None:
+    controller.menu.logs_action.trigger()
+    wait_for(qtbot, lambda: opened_urls, "the logs folder to open")
+    assert opened_urls == [QUrl.fromLocalFile(str(agent_paths.log_dir)).toString()]
+    assert agent_paths.log_dir.is_dir()
+    snapshot = {
+        **controller.snapshot,
+        "meeting": {"title": "Review", "end": None, "join_url": "https://meet.example.com/r"},
+    }
+    controller.menu.set_snapshot(snapshot)
+    assert controller.menu.meeting_action.text() == "In a meeting: Review"
+    controller.menu.join_action.trigger()
+    assert opened_urls[-1] == "https://meet.example.com/r"
