@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from agent.backends.registry import BACKEND_TYPES
 from agent.core.durations import format_duration
-from agent.ui.settings.backend_fields import option_fields, secret_fields
+from agent.ui.settings.backend_fields import label_for, option_fields, secret_fields
 from agent.ui.settings.document import ConfigDocument
 from agent.ui.settings.window import SaveResult, Secrets, save_settings
 
@@ -89,11 +89,11 @@ class FieldsPage(QWizardPage):
                 widget = QLineEdit(
                     "" if field.kind in ("table", "texts") else str(field.default or "")
                 )
-            self._row(field.key, field.key + (" *" if field.required else ""), widget)
+            self._row(field.key, label_for(field.key) + (" *" if field.required else ""), widget)
         for secret in secret_fields(kind):
             edit = QLineEdit()
             edit.setEchoMode(QLineEdit.EchoMode.Password)
-            self._row(f"secret:{secret}", f"{secret} (secret)", edit)
+            self._row(f"secret:{secret}", f"{label_for(secret)} (secret)", edit)
 
     def _row(self, key: str, label: str, widget: QLineEdit | QCheckBox) -> None:
         widget.setObjectName(key)

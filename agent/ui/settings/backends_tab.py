@@ -26,7 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from agent.backends.registry import BACKEND_TYPES
-from agent.ui.settings.backend_fields import OptionField, option_fields, secret_fields
+from agent.ui.settings.backend_fields import (
+    OptionField,
+    label_for,
+    option_fields,
+    secret_fields,
+)
 from agent.ui.settings.form import LOCKED_TEXT, is_locked, locked_label
 
 if TYPE_CHECKING:
@@ -186,7 +191,7 @@ class BackendsTab(QWidget):
             if (name, secret) in self._stored:
                 edit.setPlaceholderText(STORED_PLACEHOLDER)
             edit.setText(self._secrets.get((name, secret), ""))
-            self.form.addRow(f"{secret} (secret)", edit)
+            self.form.addRow(f"{label_for(secret)} (secret)", edit)
             self.widgets[f"secret:{secret}"] = edit
         self.test_button.setEnabled(True)
 
@@ -204,7 +209,7 @@ class BackendsTab(QWidget):
 
     def _add_option(self, field: OptionField, entry: dict[str, Any]) -> None:
         value = entry.get(field.key, field.default)
-        label = field.key + (" *" if field.required else "")
+        label = label_for(field.key) + (" *" if field.required else "")
         widget: QWidget
         if field.kind == "boolean":
             box = QCheckBox()
