@@ -28,11 +28,15 @@ def notices(previous: dict[str, Any] | None, current: dict[str, Any], ui: UiSett
         else:
             reason = current.get("reason_text") or ""
             texts.append(f"You're now {status.label}" + (f" ({reason})" if reason else ""))
-    if _failing(current) - _failing(previous):
+    if _in_state(current, "failing", "retrying") - _in_state(previous, "failing", "retrying"):
         texts.append(UNREACHABLE)
+    for name in sorted(
+        _in_state(current, "sign-in needed") - _in_state(previous, "sign-in needed")
+    ):
+        texts.append(f"{name}: sign-in needed — enter the secret again in Settings › Backends")
     return texts
 
 
-def _failing(snapshot: dict[str, Any]) -> set[str]:
+def _in_state(snapshot: dict[str, Any], *states: str) -> set[str]:
     backends = snapshot.get("backends") or {}
-    return {n for n, b in backends.items() if b.get("state") in ("failing", "retrying")}
+    return {n for n, b in backends.items() if b.get("state") in states}

@@ -59,6 +59,10 @@ def test_notices_are_off_by_default_and_quiet_for_manual_changes() -> None:
     down = {**AWAY, "backends": {"audian": {"state": "retrying"}}}
     assert notices(AWAY, down, UiSettings(notifications=True)) == [UNREACHABLE]
     assert notices(down, down, UiSettings(notifications=True)) == []
+    locked_out = {**AWAY, "backends": {"audian": {"state": "sign-in needed"}}}
+    assert notices(AWAY, locked_out, UiSettings(notifications=True)) == [
+        "audian: sign-in needed — enter the secret again in Settings › Backends"
+    ]
 
 
 def test_recent_changes_reads_the_tail_newest_first(tmp_path: Path) -> None:
