@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from tests.benchmarks.agents import ROOT, Agent, Backend
 from tests.benchmarks.context import Context
 from tests.benchmarks.report import Row, median
-from tests.benchmarks.startup import _icon_time
+from tests.benchmarks.startup import icon_time
 from tests.benchmarks.tray_probe import TrayProbe
 
 BUNDLE = ROOT / "build" / "dist" / "presence-agent"
@@ -43,78 +44,75 @@ def _size_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def bundle(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
-    provenance = _ensure_bundle()
-    size_mb = _size_bytes(BUNDLE) / 1e6
-    env = ctx.desktop.env()
-    versions: list[float] = []
+def _versions(ctx: Context) -> list[float]:
+    times = []
     for _ in range(ctx.trials(5, 3)):
         started = time.monotonic()
         subprocess.run(
-            [str(EXECUTABLE), "--version"], check=True, capture_output=True, timeout=60, env=env
+            [str(EXECUTABLE), "--version"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+            env=ctx.desktop.env(),
         )
-        versions.append(time.monotonic() - started)
-    reports: list[float] = []
-    icons: list[float] = []
-    with Backend() as backend:
+        times.append(time.monotonic() - started)
+    return times
+
+
+def _headless(ctx: Context, backend: Backend) -> list[float]:
+    times = []
+    for _ in range(ctx.trials(5, 2)):
+        command = [str(EXECUTABLE)]
+        with Agent(ctx.workdir("bundle-headless"), ctx.desktop, backend, command=command) as agent:
+            try:
+                times.append(agent.first_report(timeout=30))
+            except TimeoutError as error:
+                raise RuntimeError(f"{error}: {agent.tail()}") from None
+    return times
+
+
+def _tray(ctx: Context, backend: Backend) -> list[float]:
+    ctx.desktop.need("display")
+    times = []
+    with TrayProbe() as probe:
         for _ in range(ctx.trials(5, 2)):
+            command = [str(EXECUTABLE)]
             agent = Agent(
-                ctx.workdir("bundle-headless"), ctx.desktop, backend, command=[str(EXECUTABLE)]
+                ctx.workdir("bundle-tray"), ctx.desktop, backend, tray=True, command=command
             )
-            with agent:
-                try:
-                    reports.append(agent.first_report(timeout=30))
-                except TimeoutError as error:
-                    raise RuntimeError(f"{error}: {agent.tail()}") from None
-        if ctx.desktop.display is not None:
-            with TrayProbe() as probe:
-                for _ in range(ctx.trials(5, 2)):
-                    agent = Agent(
-                        ctx.workdir("bundle-tray"),
-                        ctx.desktop,
-                        backend,
-                        tray=True,
-                        command=[str(EXECUTABLE)],
-                    )
-                    started = agent.start()
-                    try:
-                        assert agent.process is not None
-                        icons.append(_icon_time(probe, agent.process, started))
-                    finally:
-                        agent.stop()
-    rows = [
-        Row("bundle", "size of build/dist/presence-agent", size_mb, "MB", note=provenance),
-        Row(
-            "bundle",
-            "presence-agent --version (median)",
-            median(versions),
-            "s",
-            note=f"{len(versions)} runs",
-        ),
-        Row(
-            "bundle",
-            "headless: spawn -> first report (median)",
-            median(reports),
-            "s",
-            note=f"{len(reports)} runs",
-        ),
-    ]
-    if icons:
+            started = agent.start()
+            try:
+                assert agent.process is not None
+                times.append(icon_time(probe, agent.process, started))
+            except Exception as error:
+                raise RuntimeError(f"{error}: {agent.tail()}") from None
+            finally:
+                agent.stop()
+    return times
+
+
+def _row(metric: str, measure: Callable[[], list[float]], target: float | None = None) -> Row:
+    """One median row; a failure becomes this row's ``failed`` note, not the section's."""
+    try:
+        values = measure()
+    except Exception as error:
+        return Row("bundle", metric, None, failed=f"{type(error).__name__}: {error}"[:200])
+    return Row("bundle", metric, median(values), "s", target, f"{len(values)} runs")
+
+
+def bundle(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
+    provenance = _ensure_bundle()
+    size_mb = _size_bytes(BUNDLE) / 1e6
+    rows = [Row("bundle", "size of build/dist/presence-agent", size_mb, "MB", note=provenance)]
+    with Backend() as backend:
+        rows.append(_row("presence-agent --version (median)", lambda: _versions(ctx)))
         rows.append(
-            Row(
-                "bundle",
-                "tray: spawn -> icon in tray (median)",
-                median(icons),
-                "s",
-                1.0,
-                f"{len(icons)} runs",
-            )
+            _row("headless: spawn -> first report (median)", lambda: _headless(ctx, backend))
         )
+        rows.append(_row("tray: spawn -> icon in tray (median)", lambda: _tray(ctx, backend), 1.0))
     data = {
         "size_mb": size_mb,
         "provenance": provenance,
-        "version_s": versions,
-        "headless_first_report_s": reports,
-        "tray_icon_s": icons,
+        "rows": [r.to_json() for r in rows],
     }
     return rows, data

@@ -17,7 +17,7 @@ from tests.support import wait_until
 BARE_TRAY = ROOT / "tests" / "benchmarks" / "bare_tray.py"
 
 
-def _icon_time(probe: TrayProbe, process: subprocess.Popen[bytes], started: float) -> float:
+def icon_time(probe: TrayProbe, process: subprocess.Popen[bytes], started: float) -> float:
     wait_until(
         lambda: process.poll() is not None or probe.icon_shown(process.pid),
         timeout=30,
@@ -43,7 +43,7 @@ def tray(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
             try:
                 assert agent.process is not None
                 try:
-                    icon.append(_icon_time(probe, agent.process, started))
+                    icon.append(icon_time(probe, agent.process, started))
                 except RuntimeError as error:
                     raise RuntimeError(f"tray app {error}: {agent.tail()}") from None
                 report.append(agent.first_report())
@@ -53,7 +53,7 @@ def tray(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
             started = time.monotonic()
             process = subprocess.Popen([sys.executable, str(BARE_TRAY)], env=ctx.desktop.env())
             try:
-                bare.append(_icon_time(probe, process, started))
+                bare.append(icon_time(probe, process, started))
             finally:
                 stop(process)
     rows = [
