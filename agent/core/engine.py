@@ -48,6 +48,7 @@ class Engine:
         self._locked: bool | None = None
         self._call = Hysteresis(settings.call_min_duration, settings.call_hold_after)
         self._call_app: str | None = None
+        self._call_in_meeting_app = False
         self._meetings: tuple[Meeting, ...] | None = None
         self._location: Settled[Location] = Settled(settings.location_stable_for)
         self._network: str | None = None  # raw location id, "" remote, None never observed
@@ -75,6 +76,7 @@ class Engine:
             self._call.update(observation.active, now)
             if observation.active:
                 self._call_app = observation.app
+                self._call_in_meeting_app = observation.meeting_app
         elif isinstance(observation, MeetingsObserved):
             usable = (m for m in observation.meetings if not m.cancelled and m.end > m.start)
             self._meetings = tuple(sorted(usable, key=lambda m: (m.start, m.end)))
@@ -278,6 +280,9 @@ class Engine:
         in_meeting: bool | None = None
         if meetings is not None and Condition.ACTIVE_MEETING in uses:
             in_meeting = self._meeting_at(now) is not None
+        if self._call_in_meeting_app and Condition.ACTIVE_MEETING in uses:
+            # A meeting app capturing the microphone is a meeting, calendar or not.
+            in_meeting = bool(in_meeting) or bool(self._call.settle(now))
         after_hours = self._hours.is_after_hours(now) if Condition.AFTER_HOURS in uses else None
         places: frozenset[str] | None = None
         if Condition.LOCATION in uses or Condition.REMOTE in uses:

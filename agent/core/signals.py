@@ -58,11 +58,16 @@ class LockObserved:
 
 @dataclass(frozen=True)
 class CallObserved:
-    """Raw microphone/camera capture state (the engine debounces it)."""
+    """Raw microphone/camera capture state (the engine debounces it).
+
+    ``meeting_app`` is true when the capturing app is one of ``[call] meeting_apps``:
+    such a call also counts as being in a meeting (``activeMeeting``).
+    """
 
     active: bool
     app: str | None = None
     source: str = ""
+    meeting_app: bool = False
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ class CallDetector:
         self._camera_apps: list[Capture] = []
         self._camera_problem = ""
         self._locked = False
-        self._last: tuple[bool, str | None] | None = None
+        self._last: tuple[bool, str | None, bool] | None = None
         self._scan_wanted = asyncio.Event()
         self._camera_task: asyncio.Task[None] | None = None
 
@@ -167,11 +167,15 @@ class CallDetector:
         meetings = [meeting_app(c, self._settings.meeting_apps) for c in everyone]
         named = [name for name in meetings if name]
         label = named[0] if named else everyone[0].label if everyone else ""
-        state = (bool(everyone), label or None)
+        state = (bool(everyone), label or None, bool(named))
         if state == self._last:
             return
         self._last = state
-        self._sink(CallObserved(active=state[0], app=state[1], source=self._source_name()))
+        self._sink(
+            CallObserved(
+                active=state[0], app=state[1], source=self._source_name(), meeting_app=state[2]
+            )
+        )
 
     def _source_name(self) -> str:
         names = [s.name for s in (self._mic, self._camera if self._camera_task else None) if s]

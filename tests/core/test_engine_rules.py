@@ -159,6 +159,18 @@ CUSTOM: list[Any] = [
         (Status.DND, "rule:locked"),
     ),
     (
+        "a meeting app capturing the microphone is a meeting",
+        {"rules": (RuleSettings("activeMeeting", "dnd", message="In a meeting"),)},
+        [CallObserved(True, "Zoom", meeting_app=True), 3],
+        (Status.DND, "rule:activeMeeting"),
+    ),
+    (
+        "any other app capturing the microphone is only a call",
+        {"rules": (RuleSettings("activeMeeting", "dnd"),)},
+        [CallObserved(True, "Dictation"), 3],
+        (Status.AVAILABLE, "default"),
+    ),
+    (
         "custom call debounce",
         {"call": CallSettings(min_duration=10.0)},
         [CallObserved(True), 9],

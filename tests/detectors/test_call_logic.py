@@ -75,7 +75,7 @@ def test_meeting_app_is_named_and_ignored_apps_do_not_count() -> None:
         mic.set("NoiseTorch")
         assert last_call(seen).active is False
         mic.set("Audacity", "ZOOM VoiceEngine")
-        assert last_call(seen) == CallObserved(True, "Zoom", "fake-mic")
+        assert last_call(seen) == CallObserved(True, "Zoom", "fake-mic", meeting_app=True)
         count = len(seen)
         mic.set("ZOOM VoiceEngine", "Audacity")  # same state: nothing pushed
         assert len(seen) == count

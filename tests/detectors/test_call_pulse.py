@@ -43,7 +43,7 @@ def test_recording_turns_call_on_within_3s_and_off_when_it_stops(pulse: PulseSer
             recorder = pulse.record("--client-name=zoom")
             await until(lambda: calls(seen)[-1].active, 3.0, "call active")
             assert time.monotonic() - started < 3.0
-            assert calls(seen)[-1] == CallObserved(True, "Zoom", "pulseaudio")
+            assert calls(seen)[-1] == CallObserved(True, "Zoom", "pulseaudio", meeting_app=True)
             await asyncio.to_thread(stop_process, recorder)
             await until(lambda: not calls(seen)[-1].active, 3.0, "call inactive")
             assert not detector.degraded
