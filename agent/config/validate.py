@@ -2,25 +2,26 @@
 
 Each check returns ``(dotted.path, message)`` pairs. Backend type-specific options
 are checked by the backends registry (imported lazily: the CLI must start fast, and
-the registry belongs to the backends package).
+the registry belongs to the backends package). URLs go through the backends' own
+``url_problem``, so the file and the sender agree on what "this machine" is; that
+module loads httpx only for type checking.
 """
 
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+from agent.backends.http import url_problem
 from agent.config.build import looks_secret, secret_message
 from agent.config.schema import SCHEMA_VERSION, BackendEntry, Config
 from agent.core.rules import rule_problems
 
 Problems = list[tuple[str, str]]
 
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _CHOICES = {
@@ -28,25 +29,6 @@ _CHOICES = {
     "general.log_level": ("debug", "info", "warning", "error"),
     "location.mode": ("off", "site", "full"),
 }
-
-
-def url_problem(url: str) -> str | None:
-    """Why ``url`` may not be used, or ``None``: https anywhere, plain http only to loopback."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
-        return None
-    return "must be an https URL (plain http is only allowed for 127.0.0.1/localhost/::1)"
-
-
-def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def registry() -> Any | None:
