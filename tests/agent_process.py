@@ -22,10 +22,9 @@ from typing import Any, TypeVar
 
 from agent.config.paths import Paths
 from tests.servers.webhook import WebhookServer
-from tests.support import wait_until
+from tests.support import ROOT, run_cli, wait_until
 
 T = TypeVar("T")
-ROOT = Path(__file__).resolve().parents[1]
 
 WEBHOOK = """
 [[backends]]
@@ -46,16 +45,9 @@ def write_config(paths: Paths, text: str) -> None:
     paths.config_file.write_text(text, encoding="utf-8")
 
 
-def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """``presence-agent ARGS`` in a subprocess; it must succeed."""
-    done = subprocess.run(
-        [sys.executable, "-m", "agent", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=30,
-    )
+    done = run_cli(*args, stdin=stdin, timeout=30)
     assert done.returncode == 0, done.stderr
     return done
 

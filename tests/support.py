@@ -1,13 +1,18 @@
-"""Helpers for tests: waiting on a condition with a deadline (never a bare sleep)."""
+"""Helpers for tests: waiting on a condition with a deadline (never a bare sleep), the CLI."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def wait_until(
@@ -37,3 +42,21 @@ async def until(
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
         await asyncio.sleep(interval)
+
+
+def run_cli(
+    *args: str, stdin: str = "", env: Mapping[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``presence-agent ARGS`` as users run it: a real process and its real exit code.
+
+    ``env`` is laid over this process's environment (the ``agent_paths`` variables).
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )

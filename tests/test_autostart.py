@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import plistlib
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from agent.config.paths import Paths
 from agent.platform.linux.autostart import XdgAutostartEntry
 from agent.platform.macos.autostart import LABEL, LaunchAgentEntry
 from agent.platform.windows.autostart import APPROVED_KEY, RUN_KEY, VALUE_NAME, RunKeyEntry
+from tests.support import run_cli
 
 
 def test_xdg_entry_enable_disable(tmp_path: Path) -> None:
@@ -117,18 +117,10 @@ def test_policy_always_and_never(tmp_path: Path) -> None:
 
 
 def test_cli_autostart_obeys_policy(agent_paths: Paths, tmp_path: Path) -> None:
-    import os
-
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_CONFIG_DIRS": ""}
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_CONFIG_DIRS": ""}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "agent", "autostart", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=30,
-        )
+        return run_cli("autostart", *args, env=env)
 
     enabled = cli("enable")
     assert enabled.returncode == 0 and "enabled" in enabled.stdout

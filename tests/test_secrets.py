@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -13,22 +11,14 @@ import pytest
 
 from agent.config.paths import Paths
 from agent.secrets import NoKeyringError, SecretStore
+from tests.agent_process import AgentRun
 from tests.servers.webhook import WebhookServer
+from tests.support import run_cli as cli
 from tests.support import wait_until
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("PA_IN_SESSION"), reason="needs the keyring session of tests/session.sh"
 )
-
-
-def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agent", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
 
 
 def test_round_trip_in_gnome_keyring() -> None:
@@ -91,23 +81,16 @@ type = "webhook"
 base_url = "{server.base_url}"
 """
         )
-        console = agent_paths.data_dir.parent / "console.txt"
-        with console.open("w") as sink:
-            agent = subprocess.Popen(
-                [sys.executable, "-m", "agent", "run", "--headless"],
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
+        run = AgentRun.start(agent_paths)
         try:
             # Accepted means signed with the keyring secret: the secret was really used.
             wait_until(lambda: server.accepted, timeout=20, what="a signed webhook request")
             assert cli("set", "busy", "--message", "focus", "--for", "30m").returncode == 0
             wait_until(lambda: "focus" in cli("status").stdout, timeout=10, what="busy")
         finally:
-            agent.send_signal(signal.SIGTERM)
-            agent.wait(timeout=20)
+            run.stop()
     logs = "".join(p.read_text() for p in Path(agent_paths.log_dir).glob("agent.log*"))
     assert "hook" in logs  # the log really covers the run
     assert secret not in logs
-    assert secret not in console.read_text()
+    assert secret not in run.output_text()
     SecretStore().delete("hook", "signing_secret")

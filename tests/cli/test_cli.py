@@ -14,21 +14,7 @@ import pytest
 
 from agent import ipc
 from agent.config.paths import Paths
-
-
-def cli(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "agent", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-    )
+from tests.support import run_cli as cli
 
 
 class FakeAgent:
