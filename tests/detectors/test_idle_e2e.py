@@ -7,17 +7,14 @@ journals is the proof: "away" after two idle seconds, "available" within a secon
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from agent.config.paths import Paths
 from agent.ipc import request
-from tests.detectors.agent_journal import journal, statuses
+from tests.agent_process import journal, running_agent, statuses, write_config
 from tests.platform.x_input import move_mouse
 from tests.support import wait_until
 
@@ -30,31 +27,16 @@ def x11_session(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
 
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
 def test_headless_agent_goes_away_when_idle_and_back_on_input(
     xvfb: object, agent_paths: Paths
 ) -> None:
-    agent_paths.config_file.parent.mkdir(parents=True, exist_ok=True)
-    agent_paths.config_file.write_text(
+    write_config(
+        agent_paths,
         '[idle]\naway_after = "2s"\n\n[schedule]\nenabled = false\n\n[location]\nmode = "off"\n',
-        encoding="utf-8",
     )
     move_mouse()
-    agent = subprocess.Popen(
-        [sys.executable, "-m", "agent", "run", "--headless"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_until(
-            lambda: "away" in statuses(agent_paths) or agent.poll() is not None,
-            timeout=20,
-            what="away after 2 s idle",
-        )
-        assert agent.poll() is None
+    with running_agent(agent_paths) as agent:
+        agent.wait_alive(lambda: "away" in statuses(agent_paths), 20, "away after 2 s idle")
         away = next(e for e in journal(agent_paths) if e["status"] == "away")
         assert away["reason"] == "rule:idle"
         snapshot = request(agent_paths.socket_path, {"cmd": "status"})["snapshot"]
@@ -69,7 +51,4 @@ def test_headless_agent_goes_away_when_idle_and_back_on_input(
             what="available again after input",
         )
         assert time.monotonic() - moved < 1.0
-    finally:
-        agent.send_signal(signal.SIGTERM)
-        _, err = agent.communicate(timeout=30)
-    assert agent.returncode == 0, err.decode(errors="replace")
+    assert agent.process.returncode == 0, agent.output_text()

@@ -6,23 +6,19 @@ LockedHint lock -> "away" journalled -> unlock -> "available"; PrepareForSleep(t
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dbus
 import pytest
 
 from agent.config.paths import Paths
-from tests.detectors.agent_journal import statuses
+from tests.agent_process import running_agent, statuses, write_config
 from tests.platform.dbus_mocks import MANAGER_IFACE, SESSION_IFACE, logind_mock, private_system_bus
 from tests.support import wait_until
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="logind over D-Bus")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -33,28 +29,11 @@ def logind() -> Iterator[tuple[Any, Any]]:
 
 @pytest.fixture
 def agent(xvfb: object, agent_paths: Paths, logind: tuple[Any, Any]) -> Iterator[Paths]:
-    agent_paths.config_file.parent.mkdir(parents=True, exist_ok=True)
-    agent_paths.config_file.write_text(
-        '[schedule]\nenabled = false\n\n[location]\nmode = "off"\n', encoding="utf-8"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "agent", "run", "--headless"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_until(
-            lambda: statuses(agent_paths) or process.poll() is not None,
-            timeout=20,
-            what="the agent's first status",
-        )
-        assert process.poll() is None
+    write_config(agent_paths, '[schedule]\nenabled = false\n\n[location]\nmode = "off"\n')
+    with running_agent(agent_paths) as run:
+        run.wait_alive(lambda: statuses(agent_paths), 20, "the agent's first status")
         yield agent_paths
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
-    assert process.returncode == 0, err.decode(errors="replace")
+    assert run.process.returncode == 0, run.output_text()
 
 
 def held(manager: Any) -> int:
