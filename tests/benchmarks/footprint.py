@@ -18,6 +18,7 @@ from typing import Any
 from tests.benchmarks.agents import Agent, AgentSettings, Backend
 from tests.benchmarks.context import Context
 from tests.benchmarks.desktop import stop
+from tests.benchmarks.netwatch import NetlinkCounter
 from tests.benchmarks.procstat import Usage, memory_kb, usage
 from tests.benchmarks.report import Row
 from tests.benchmarks.startup import BARE_TRAY
@@ -94,6 +95,7 @@ def footprint(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
     window = ctx.pick(120, 20)
     away_after = ctx.pick(60, 10)
     settings = AgentSettings(away_after=f"{away_after:g}s")
+    netlink = NetlinkCounter()
     with Backend() as tray_backend, Backend() as head_backend, TrayProbe() as probe:
         tray = Agent(ctx.workdir("tray-footprint"), ctx.desktop, tray_backend, settings, tray=True)
         head = Agent(ctx.workdir("headless-footprint"), ctx.desktop, head_backend, settings)
@@ -108,14 +110,18 @@ def footprint(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
             wait_until(lambda: probe.icon_shown(bare.pid), timeout=20, what="bare tray icon")
             pids = {"tray app": tray.pid, "headless": head.pid, "bare tray": bare.pid}
             active_from = time.monotonic()
+            netlink.take()
             active, memory = _active_window(ctx, pids, window, started + memory_after)
             active_changes = _changes(tray_backend, head_backend, active_from)
+            active_netlink = netlink.take()
             last_input = time.monotonic() - MOUSE_EVERY  # roughly; only bounds the wait
             for backend in (tray_backend, head_backend):
                 backend.wait_status("away", last_input, timeout=away_after + 30)
             idle_from = time.monotonic()
+            netlink.take()
             idle = _idle_window(pids, window)
             idle_changes = _changes(tray_backend, head_backend, idle_from)
+            idle_netlink = netlink.take()
             memory_end = {name: memory_kb(pid) for name, pid in pids.items()}
             tray.check_alive()
             head.check_alive()
@@ -123,6 +129,7 @@ def footprint(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
             head.stop()
             tray.stop()
             stop(bare)
+            netlink.close()
     rows = _memory_rows(memory, memory_after)
     rows += _cost_rows(f"active {window:g} s", active, window)
     rows += _cost_rows(f"away {window:g} s", idle, window)
@@ -136,6 +143,17 @@ def footprint(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
             note=note + f"; away_after = {away_after:g}s",
         )
     )
+    more = " (buffer overflowed: more)" if netlink.overflowed else ""
+    rows.append(
+        Row(
+            "idle cost",
+            "rtnetlink messages on this machine in the windows",
+            active_netlink + idle_netlink,
+            "",
+            note=f"active {active_netlink}, away {idle_netlink}{more}; each burst makes the "
+            "location detector re-read the network",
+        )
+    )
     data = {
         "memory_after_s": memory_after,
         "memory_kb": memory,
@@ -145,6 +163,7 @@ def footprint(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
         "active": {name: vars(u) for name, u in active.items()},
         "away": {name: vars(u) for name, u in idle.items()},
         "changes": {"active": active_changes, "away": idle_changes},
+        "rtnetlink_messages": {"active": active_netlink, "away": idle_netlink},
     }
     return rows, data
 
