@@ -12,8 +12,15 @@ from the user and the socket path (:func:`pipe_name`); the pipe's default DACL
 gives write access only to its creator, administrators and SYSTEM. The message
 handling is the same code for both transports.
 
-Threading: :func:`serve` runs on the caller's asyncio loop and calls ``handler``
-on it; :func:`request` is a blocking client for the CLI and the UI's start-up.
+Subscriptions: a client that sends ``{"cmd": "subscribe"}`` (to a server given a
+``subscribe`` function) keeps its connection; the server acknowledges, then writes one
+JSON line per pushed message until the client hangs up. Pushes go through a bounded
+queue per connection: a subscriber that stops reading is dropped, never waited for.
+(Unix socket only; the Windows pipe serves plain requests.)
+
+Threading: :func:`serve` runs on the caller's asyncio loop and calls ``handler`` and
+``subscribe`` (and the ``push`` functions it hands out must be called) on it;
+:func:`request` and :class:`Subscription` are blocking clients for the CLI and the tray.
 """
 
 from __future__ import annotations
@@ -26,14 +33,19 @@ import os
 import socket
 import struct
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 MAX_LINE = 64 * 1024
+#: Pushed messages a subscriber may have waiting before it is dropped.
+SUBSCRIBER_QUEUE = 64
 Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+Push = Callable[[dict[str, Any]], None]
+#: Registers a subscriber's ``push`` and returns the function that unregisters it.
+Subscribe = Callable[[Push], Callable[[], None]]
 
 
 class AgentNotRunning(Exception):
@@ -72,10 +84,17 @@ def _error(message: str, code: int = 2) -> dict[str, Any]:
     return {"ok": False, "error": message, "code": code}
 
 
-async def serve(path: Path, handler: Handler, *, peer_uid: int | None = None) -> IpcServer:
+async def serve(
+    path: Path,
+    handler: Handler,
+    *,
+    peer_uid: int | None = None,
+    subscribe: Subscribe | None = None,
+) -> IpcServer:
     """Listen on ``path``; raises :class:`AgentAlreadyRunning` if an agent answers there.
 
     ``peer_uid`` is the uid allowed to connect (default: ours; tests pass another).
+    ``subscribe``, if given, serves ``{"cmd": "subscribe"}`` (see the module docstring).
     """
     if sys.platform == "win32":
         return await _serve_pipe(path, handler)
@@ -92,7 +111,7 @@ async def serve(path: Path, handler: Handler, *, peer_uid: int | None = None) ->
                 log.warning("ipc: refused a connection from another user")
                 await _reply(writer, _error("this agent belongs to another user", code=1))
                 return
-            await _converse(reader, writer, handler)
+            await _converse(reader, writer, handler, subscribe)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
@@ -130,7 +149,10 @@ async def _serve_pipe(path: Path, handler: Handler) -> IpcServer:
 
 
 async def _converse(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, handler: Handler
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    handler: Handler,
+    subscribe: Subscribe | None = None,
 ) -> None:
     while True:
         try:
@@ -143,7 +165,56 @@ async def _converse(
             return
         if not line.strip():
             continue
+        if subscribe is not None and _is_subscribe(line):
+            await _reply(writer, {"ok": True, "subscribed": True})
+            await _stream(reader, writer, subscribe)
+            return
         await _reply(writer, await _answer(line, handler))
+
+
+def _is_subscribe(line: bytes) -> bool:
+    try:
+        request = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(request, dict) and request.get("cmd") == "subscribe"
+
+
+async def _stream(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, subscribe: Subscribe
+) -> None:
+    """Write pushed messages until the client hangs up or falls too far behind."""
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE)
+
+    def push(message: dict[str, Any]) -> None:
+        if writer.transport.is_closing():
+            return
+        try:
+            queue.put_nowait(message)
+        except asyncio.QueueFull:
+            # Its socket buffer is full too: hang up, which also ends a stuck drain().
+            log.warning("ipc: dropped a subscriber that stopped reading")
+            writer.transport.abort()
+
+    hung_up = asyncio.ensure_future(_until_eof(reader))
+    unsubscribe = subscribe(push)
+    try:
+        while not writer.transport.is_closing():
+            message = asyncio.ensure_future(queue.get())
+            await asyncio.wait({message, hung_up}, return_when="FIRST_COMPLETED")
+            if hung_up.done():
+                message.cancel()
+                break
+            await _reply(writer, message.result())
+    finally:
+        unsubscribe()
+        hung_up.cancel()
+
+
+async def _until_eof(reader: asyncio.StreamReader) -> None:
+    """Return when the client closes its end (anything it still sends is ignored)."""
+    while await reader.read(4096):
+        pass
 
 
 async def _answer(line: bytes, handler: Handler) -> dict[str, Any]:
@@ -277,3 +348,56 @@ def _parse(buffer: bytes) -> dict[str, Any]:
     if not isinstance(reply, dict):
         raise ValueError("the agent sent a reply that is not a JSON object")
     return reply
+
+
+class Subscription:
+    """A blocking client for pushed messages: iterate it on a thread of your own.
+
+    Connecting sends ``{"cmd": "subscribe"}`` and waits for the acknowledgement
+    (AgentNotRunning if nobody listens, OSError if the agent refuses). Iteration
+    blocks without any timer and ends with AgentNotRunning when the agent goes away;
+    :meth:`close` (from any thread) ends it quietly.
+    """
+
+    def __init__(self, path: Path, timeout: float = 5.0) -> None:
+        self._closed = False
+        self._buffer = b""
+        self._sock = _connect(path, timeout)
+        try:
+            self._sock.sendall(json.dumps({"cmd": "subscribe"}).encode() + b"\n")
+            ack = self._next()
+        except BaseException:
+            self._sock.close()
+            raise
+        if ack is None or not ack.get("ok"):
+            self._sock.close()
+            error = ack.get("error") if ack else None
+            raise OSError(str(error or "the agent refused the subscription"))
+        self._sock.settimeout(None)  # pushes come whenever something changes
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        while (message := self._next()) is not None:
+            yield message
+        if not self._closed:
+            raise AgentNotRunning("the agent closed the connection")
+
+    def _next(self) -> dict[str, Any] | None:
+        while b"\n" not in self._buffer:
+            try:
+                chunk = self._sock.recv(65536)
+            except (ConnectionResetError, BrokenPipeError, OSError):
+                if self._closed:
+                    return None
+                raise
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return _parse(line)
+
+    def close(self) -> None:
+        """End the subscription; a thread blocked in the iteration returns."""
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()

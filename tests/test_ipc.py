@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent import ipc
+from tests.support import wait_until
 
 
 async def echo(request: dict[str, Any]) -> dict[str, Any]:
@@ -236,3 +237,138 @@ def test_a_directory_of_another_user_is_refused(tmp_path: Path) -> None:
     os.chown(planted, 65534, 65534)
     with pytest.raises(PermissionError, match="belongs to another user"):
         asyncio.run(ipc.serve(planted / "agent.sock", echo))
+
+
+class Hub:
+    """The agent side of subscriptions: a list of push functions, used on the loop."""
+
+    def __init__(self) -> None:
+        self.pushes: list[ipc.Push] = []
+
+    def subscribe(self, push: ipc.Push) -> Callable[[], None]:
+        self.pushes.append(push)
+        return lambda: self.pushes.remove(push)
+
+    def publish(self, message: dict[str, Any]) -> None:
+        for push in list(self.pushes):
+            push(message)
+
+
+@pytest.fixture
+def pushing_server(tmp_path: Path) -> Iterator[tuple[ipc.IpcServer, Hub, Any]]:
+    """A server with subscriptions on a loop thread; yields it, its hub and ``on_loop(f)``."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    hub = Hub()
+    serving = ipc.serve(tmp_path / "run" / "agent.sock", echo, subscribe=hub.subscribe)
+    server = asyncio.run_coroutine_threadsafe(serving, loop).result(5)
+
+    def on_loop(func: Callable[[], Any]) -> Any:
+        async def call() -> Any:
+            return func()
+
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(5)
+
+    yield server, hub, on_loop
+    loop.call_soon_threadsafe(server.close)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    loop.close()
+
+
+def test_a_subscriber_gets_every_push_until_it_hangs_up(
+    pushing_server: tuple[ipc.IpcServer, Hub, Any],
+) -> None:
+    server, hub, on_loop = pushing_server
+    subscription = ipc.Subscription(server.path)
+    assert on_loop(lambda: len(hub.pushes)) == 1
+    for n in range(3):
+        on_loop(lambda n=n: hub.publish({"n": n}))
+    received = iter(subscription)
+    assert [next(received) for _ in range(3)] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert ipc.request(server.path, {"cmd": "status"})["ok"] is True  # others still served
+    subscription.close()
+    wait_until(lambda: on_loop(lambda: not hub.pushes), what="the subscriber to be removed")
+
+
+def test_close_ends_a_blocked_iteration_quietly(
+    pushing_server: tuple[ipc.IpcServer, Hub, Any],
+) -> None:
+    server, _hub, _on_loop = pushing_server
+    subscription = ipc.Subscription(server.path)
+    seen: list[Any] = []
+    reader = threading.Thread(target=lambda: seen.extend(subscription))
+    reader.start()
+    subscription.close()
+    reader.join(5)
+    assert not reader.is_alive() and seen == []
+
+
+def test_the_agent_going_away_ends_the_subscription(tmp_path: Path) -> None:
+    path = tmp_path / "agent.sock"
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+        listener.listen(1)
+
+        def agent_that_exits() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(1024)
+                connection.sendall(b'{"ok": true, "subscribed": true}\n{"last": 1}\n')
+
+        agent = threading.Thread(target=agent_that_exits)
+        agent.start()
+        subscription = ipc.Subscription(path)
+        received: list[dict[str, Any]] = []
+        with pytest.raises(ipc.AgentNotRunning):
+            for message in subscription:
+                received.append(message)
+        agent.join(5)
+        subscription.close()
+    assert received == [{"last": 1}]
+
+
+def test_a_subscriber_that_stops_reading_is_dropped_without_blocking(
+    pushing_server: tuple[ipc.IpcServer, Hub, Any],
+) -> None:
+    server, hub, on_loop = pushing_server
+    with socket.socket(socket.AF_UNIX) as stuck:
+        stuck.connect(str(server.path))
+        stuck.sendall(b'{"cmd": "subscribe"}\n')
+        wait_until(lambda: on_loop(lambda: hub.pushes), what="the subscription")
+        big = {"pad": "x" * 4096}
+        # Far more than the socket buffers and the queue hold; publish never blocks.
+        for _ in range(ipc.SUBSCRIBER_QUEUE * 40):
+            on_loop(lambda: hub.publish(big))
+            if not on_loop(lambda: hub.pushes):
+                break
+        wait_until(lambda: on_loop(lambda: not hub.pushes), what="the stuck subscriber dropped")
+    assert ipc.request(server.path, {"cmd": "status"})["ok"] is True
+
+
+def test_subscribing_is_refused_to_other_users(tmp_path: Path) -> None:
+    if not hasattr(socket, "SO_PEERCRED"):
+        pytest.skip("SO_PEERCRED is Linux-only")
+    hub = Hub()
+
+    async def scenario() -> None:
+        path = tmp_path / "agent.sock"
+        server = await ipc.serve(path, echo, peer_uid=os.getuid() + 1, subscribe=hub.subscribe)
+        try:
+            with pytest.raises(OSError, match="another user"):
+                await in_thread(ipc.Subscription, path)
+            assert not hub.pushes
+        finally:
+            server.close()
+
+    asyncio.run(scenario())
+
+
+def test_without_a_subscribe_function_subscribe_is_a_plain_request(tmp_path: Path) -> None:
+    with_server(tmp_path, plain_subscribe)
+
+
+async def plain_subscribe(server: ipc.IpcServer) -> None:
+    reply = await in_thread(ipc.request, server.path, {"cmd": "subscribe"})
+    assert reply == {"ok": True, "echo": {"cmd": "subscribe"}}
