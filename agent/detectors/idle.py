@@ -18,8 +18,8 @@ from typing import Protocol, runtime_checkable
 
 from agent.config.schema import Config
 from agent.core.signals import IdleObserved
-from agent.detectors.base import Sink, SourceReport
-from agent.detectors.selection import NO_SOURCE, Candidate, SourceSelector, Supervisor
+from agent.detectors.base import Sink
+from agent.detectors.selection import NO_SOURCE, Candidate, SupervisedDetector
 
 AWAY_POLL = 0.5
 """Poll period while idle past a threshold: return is noticed well within 1 s."""
@@ -59,7 +59,7 @@ def next_check(idle: float, thresholds: Sequence[float]) -> tuple[float | None, 
     return delay, idle >= min(thresholds)
 
 
-class IdleDetector:
+class IdleDetector(SupervisedDetector[IdleSource]):
     """Pushes ``IdleObserved`` at start, at each threshold crossing and on the user's return."""
 
     signal = "idle"
@@ -70,23 +70,16 @@ class IdleDetector:
         thresholds: Sequence[float],
         away_poll: float = AWAY_POLL,
     ) -> None:
-        self._selector: SourceSelector[IdleSource] = SourceSelector(self.signal, candidates)
+        super().__init__(candidates)
         self._thresholds = tuple(thresholds)
         self._away_poll = away_poll
         self._changed = asyncio.Event()
-        self._supervisor: Supervisor[IdleSource] | None = None
 
     async def start(self, sink: Sink) -> None:
         def unknown() -> None:
             sink(IdleObserved(None, NO_SOURCE))
 
-        self._supervisor = Supervisor(self._selector, lambda n, s: self._watch(n, s, sink), unknown)
-        await self._supervisor.start()
-
-    async def stop(self) -> None:
-        supervisor, self._supervisor = self._supervisor, None
-        if supervisor is not None:
-            await supervisor.stop()
+        await self._supervise(lambda n, s: self._watch(n, s, sink), unknown)
 
     def reconfigure(self, config: Config) -> None:
         self._thresholds = idle_thresholds(config)
@@ -95,13 +88,6 @@ class IdleDetector:
     def refresh(self) -> None:
         """Read again now (after a resume the engine forgets the pre-sleep reading)."""
         self._changed.set()
-
-    def report(self) -> list[SourceReport]:
-        return self._selector.report()
-
-    @property
-    def degraded(self) -> bool:
-        return self._selector.degraded
 
     async def _watch(self, name: str, source: IdleSource, sink: Sink) -> None:
         try:

@@ -13,8 +13,8 @@ from typing import Protocol
 
 from agent.config.schema import Config
 from agent.core.signals import LockObserved
-from agent.detectors.base import Sink, SourceReport
-from agent.detectors.selection import NO_SOURCE, Candidate, SourceSelector, Supervisor
+from agent.detectors.base import Sink
+from agent.detectors.selection import NO_SOURCE, Candidate, SupervisedDetector
 
 
 class LockSource(Protocol):
@@ -27,38 +27,24 @@ class LockSource(Protocol):
     async def close(self) -> None: ...
 
 
-class LockDetector:
+class LockDetector(SupervisedDetector[LockSource]):
     """Pushes ``LockObserved`` at start and whenever the lock state changes."""
 
     signal = "lock"
 
     def __init__(self, candidates: Sequence[Candidate[LockSource]]) -> None:
-        self._selector: SourceSelector[LockSource] = SourceSelector(self.signal, candidates)
-        self._supervisor: Supervisor[LockSource] | None = None
+        super().__init__(candidates)
         self._refresh = asyncio.Event()
 
     async def start(self, sink: Sink) -> None:
         def unknown() -> None:
             sink(LockObserved(None, NO_SOURCE))
 
-        self._supervisor = Supervisor(self._selector, lambda n, s: self._watch(n, s, sink), unknown)
-        await self._supervisor.start()
-
-    async def stop(self) -> None:
-        supervisor, self._supervisor = self._supervisor, None
-        if supervisor is not None:
-            await supervisor.stop()
+        await self._supervise(lambda n, s: self._watch(n, s, sink), unknown)
 
     def refresh(self) -> None:
         """Read the state again now and push it (after a resume)."""
         self._refresh.set()
-
-    def report(self) -> list[SourceReport]:
-        return self._selector.report()
-
-    @property
-    def degraded(self) -> bool:
-        return self._selector.degraded
 
     async def _watch(self, name: str, source: LockSource, sink: Sink) -> None:
         try:

@@ -168,5 +168,37 @@ class Supervisor(Generic[S]):
                 self._selector.broke(SourceBroken("stopped"))
 
 
+class SupervisedDetector(Generic[S]):
+    """The plumbing of a detector that runs one source at a time under a ``Supervisor``.
+
+    Subclasses set ``signal`` and start with :meth:`_supervise`; stopping and what
+    ``doctor`` reads (``report``, ``degraded``) are the same for all of them.
+    """
+
+    signal: str
+
+    def __init__(self, candidates: Sequence[Candidate[S]]) -> None:
+        self._selector: SourceSelector[S] = SourceSelector(self.signal, candidates)
+        self._supervisor: Supervisor[S] | None = None
+
+    async def _supervise(
+        self, run: Callable[[str, S], Awaitable[None]], unknown: Callable[[], None]
+    ) -> None:
+        self._supervisor = Supervisor(self._selector, run, unknown)
+        await self._supervisor.start()
+
+    async def stop(self) -> None:
+        supervisor, self._supervisor = self._supervisor, None
+        if supervisor is not None:
+            await supervisor.stop()
+
+    def report(self) -> list[SourceReport]:
+        return self._selector.report()
+
+    @property
+    def degraded(self) -> bool:
+        return self._selector.degraded
+
+
 def _describe(error: BaseException) -> str:
     return str(error).strip() or type(error).__name__

@@ -17,8 +17,8 @@ from typing import Protocol
 
 from agent.config.schema import Config
 from agent.core.signals import SleepObserved
-from agent.detectors.base import Sink, SourceReport
-from agent.detectors.selection import Candidate, SourceSelector, Supervisor
+from agent.detectors.base import Sink
+from agent.detectors.selection import Candidate, SupervisedDetector
 
 HOLD_MAX = 5.0
 """Longest the machine is kept from sleeping (logind's default InhibitDelayMaxSec)."""
@@ -40,7 +40,7 @@ class SleepSource(Protocol):
     async def close(self) -> None: ...
 
 
-class SleepDetector:
+class SleepDetector(SupervisedDetector[SleepSource]):
     """Pushes ``SleepObserved`` around each sleep."""
 
     signal = "sleep"
@@ -48,27 +48,11 @@ class SleepDetector:
     def __init__(
         self, candidates: Sequence[Candidate[SleepSource]], hold_max: float = HOLD_MAX
     ) -> None:
-        self._selector: SourceSelector[SleepSource] = SourceSelector(self.signal, candidates)
+        super().__init__(candidates)
         self._hold_max = hold_max
-        self._supervisor: Supervisor[SleepSource] | None = None
 
     async def start(self, sink: Sink) -> None:
-        self._supervisor = Supervisor(
-            self._selector, lambda n, s: self._watch(s, sink), lambda: None
-        )
-        await self._supervisor.start()
-
-    async def stop(self) -> None:
-        supervisor, self._supervisor = self._supervisor, None
-        if supervisor is not None:
-            await supervisor.stop()
-
-    def report(self) -> list[SourceReport]:
-        return self._selector.report()
-
-    @property
-    def degraded(self) -> bool:
-        return self._selector.degraded
+        await self._supervise(lambda n, s: self._watch(s, sink), lambda: None)
 
     async def _watch(self, source: SleepSource, sink: Sink) -> None:
         loop = asyncio.get_running_loop()
