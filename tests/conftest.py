@@ -1,4 +1,4 @@
-"""Shared fixtures: every test gets its own agent paths, never the real home."""
+"""Shared fixtures: every test gets its own agent paths, never the real home; a loop thread."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.config.paths import Paths
+from tests.platform.loop_thread import LoopThread
 
 
 @pytest.fixture
@@ -26,3 +27,17 @@ def agent_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv("PRESENCE_AGENT_RUNTIME_DIR", str(paths.runtime_dir))
     monkeypatch.setenv("PRESENCE_AGENT_POLICY_FILE", str(paths.policy_file))
     yield paths
+
+
+@pytest.fixture
+def loop() -> Iterator[LoopThread]:
+    """An asyncio loop on a thread of its own; its tasks are cancelled after the test."""
+    thread = LoopThread()
+    yield thread
+    thread.close()
+
+
+@pytest.fixture
+def x11_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as an X11 session even when the tests run under a Wayland desktop."""
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -60,13 +59,6 @@ def opener(source: Scripted | Exception):  # type: ignore[no-untyped-def]
         return source
 
     return open_
-
-
-@pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    thread = LoopThread()
-    yield thread
-    thread.close()
 
 
 def run(loop: LoopThread, detector: IdleDetector) -> list[Observation]:

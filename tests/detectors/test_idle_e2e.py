@@ -27,14 +27,11 @@ from tests.platform.x_input import move_mouse
 from tests.servers.webhook import WebhookServer
 from tests.support import wait_until
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Xvfb")
+pytestmark = [
+    pytest.mark.skipif(sys.platform != "linux", reason="Xvfb"),
+    pytest.mark.usefixtures("x11_session"),
+]
 CONFIG = '[idle]\naway_after = "2s"\n\n[schedule]\nenabled = false\n\n[location]\nmode = "off"\n'
-
-
-@pytest.fixture(autouse=True)
-def x11_session(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run as an X11 session even when the tests run under a Wayland desktop."""
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
 
 
 def hook_statuses(receiver: WebhookServer | None) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,20 +17,10 @@ from tests.platform.loop_thread import LoopThread
 from tests.platform.x_input import move_mouse
 from tests.support import wait_until
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="X11 and D-Bus")
-
-
-@pytest.fixture(autouse=True)
-def x11_session(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run as an X11 session even when the tests run under a Wayland desktop."""
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-
-
-@pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    thread = LoopThread()
-    yield thread
-    thread.close()
+pytestmark = [
+    pytest.mark.skipif(sys.platform != "linux", reason="X11 and D-Bus"),
+    pytest.mark.usefixtures("x11_session"),
+]
 
 
 def idle_values(seen: list[Observation]) -> list[float | None]:

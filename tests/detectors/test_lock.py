@@ -25,13 +25,6 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="D-Bus services"
 
 
 @pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    thread = LoopThread()
-    yield thread
-    thread.close()
-
-
-@pytest.fixture
 def system_bus() -> Iterator[None]:
     with private_system_bus():
         yield

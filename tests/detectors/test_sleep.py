@@ -21,13 +21,6 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="logind")
 
 
 @pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    thread = LoopThread()
-    yield thread
-    thread.close()
-
-
-@pytest.fixture
 def manager() -> Iterator[Any]:
     with private_system_bus(), logind_mock() as (manager, _session):
         yield manager

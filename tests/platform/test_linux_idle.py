@@ -25,20 +25,10 @@ from tests.platform.loop_thread import LoopThread
 from tests.platform.x_input import move_mouse
 from tests.support import wait_until
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Linux desktop services")
-
-
-@pytest.fixture(autouse=True)
-def x11_session(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run as an X11 session even when the tests run under a Wayland desktop."""
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-
-
-@pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    thread = LoopThread()
-    yield thread
-    thread.close()
+pytestmark = [
+    pytest.mark.skipif(sys.platform != "linux", reason="Linux desktop services"),
+    pytest.mark.usefixtures("x11_session"),
+]
 
 
 def test_x11_idle_grows_and_resets_on_mousemove(xvfb: object, loop: LoopThread) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -16,13 +16,6 @@ from agent.platform.macos.notifications import DISTRIBUTED, WORKSPACE, Callbacks
 from agent.platform.macos.power import DID_WAKE, WILL_SLEEP, MacPower
 from tests.platform.loop_thread import LoopThread
 from tests.support import wait_until
-
-
-@pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    thread = LoopThread()
-    yield thread
-    thread.close()
 
 
 class FakeCenter:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -30,13 +30,6 @@ from tests.platform.loop_thread import LoopThread
 from tests.support import wait_until
 
 DAY_MS = 86_400_000
-
-
-@pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    thread = LoopThread()
-    yield thread
-    thread.close()
 
 
 def test_idle_plain_difference() -> None:
