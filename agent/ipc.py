@@ -25,7 +25,6 @@ Threading: :func:`serve` runs on the caller's asyncio loop and calls ``handler``
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -35,7 +34,10 @@ import struct
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,8 @@ async def serve(
     ``peer_uid`` is the uid allowed to connect (default: ours; tests pass another).
     ``subscribe``, if given, serves ``{"cmd": "subscribe"}`` (see the module docstring).
     """
+    import asyncio  # here, not at the top: the tray's client side does without it (10 MB)
+
     if sys.platform == "win32":
         return await _serve_pipe(path, handler)
     _prepare_directory(path.parent)
@@ -126,6 +130,8 @@ async def serve(
 
 async def _serve_pipe(path: Path, handler: Handler) -> IpcServer:
     """Windows: serve on the named pipe for ``path`` (needs the default Proactor loop)."""
+    import asyncio
+
     name = pipe_name(path)
     if _pipe_answers(name):
         raise AgentAlreadyRunning(f"another agent is listening on {name}")
@@ -154,6 +160,8 @@ async def _converse(
     handler: Handler,
     subscribe: Subscribe | None = None,
 ) -> None:
+    import asyncio
+
     while True:
         try:
             line = await reader.readline()
@@ -184,6 +192,8 @@ async def _stream(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, subscribe: Subscribe
 ) -> None:
     """Write pushed messages until the client hangs up or falls too far behind."""
+    import asyncio
+
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE)
 
     def push(message: dict[str, Any]) -> None:
@@ -364,7 +374,9 @@ class Subscription:
         self._buffer = b""
         self._sock = _connect(path, timeout)
         try:
-            self._sock.sendall(json.dumps({"cmd": "subscribe"}).encode() + b"\n")
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                # A server that refuses us answers and hangs up at once: read that answer.
+                self._sock.sendall(json.dumps({"cmd": "subscribe"}).encode() + b"\n")
             ack = self._next()
         except BaseException:
             self._sock.close()

@@ -271,7 +271,15 @@ def pushing_server(tmp_path: Path) -> Iterator[tuple[ipc.IpcServer, Hub, Any]]:
         return asyncio.run_coroutine_threadsafe(call(), loop).result(5)
 
     yield server, hub, on_loop
-    loop.call_soon_threadsafe(server.close)
+
+    async def shut_down() -> None:
+        server.close()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
+    asyncio.run_coroutine_threadsafe(shut_down(), loop).result(5)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
     loop.close()
