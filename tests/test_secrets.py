@@ -53,6 +53,16 @@ def test_only_the_fail_keyring_gives_an_actionable_error() -> None:
     assert "gnome-keyring" in str(caught.value) and "keyrings.alt" in str(caught.value)
 
 
+def test_cli_without_a_usable_keyring_fails_with_the_fix(agent_paths: Paths) -> None:
+    only_fail = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    for args, stdin in ((("set", "hook", "token"), "plain-value\n"), (("list",), "")):
+        done = cli("secret", *args, stdin=stdin, env=only_fail)
+        assert done.returncode == 1 and "No usable keyring" in done.stderr
+        assert "gnome-keyring" in done.stderr
+    written = [p for p in agent_paths.config_file.parent.rglob("*") if p.is_file()]
+    assert not any("plain-value" in p.read_text(errors="replace") for p in written)
+
+
 def test_cli_secret_commands(agent_paths: Paths) -> None:
     backend = f"c-{uuid.uuid4().hex[:8]}"
     stored = cli("secret", "set", backend, "token", stdin="s3cret-from-stdin\n")
