@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from agent.config.schema import CHOICES
+
 
 class PolicyType(StrEnum):
     """How a value is written in each store.
@@ -68,7 +70,7 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
         PolicyType.ENUM,
         "general.autostart",
         "Start the agent at log-in: always, never, or let the user decide.",
-        choices=("always", "never", "user-decides"),
+        choices=CHOICES["general.autostart"],
         example="always",
     ),
     PolicyKey(
@@ -76,7 +78,7 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
         PolicyType.ENUM,
         "general.log_level",
         "Detail of the agent's log file.",
-        choices=("debug", "info", "warning", "error"),
+        choices=CHOICES["general.log_level"],
         example="info",
     ),
     PolicyKey(
@@ -154,7 +156,7 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
         PolicyType.ENUM,
         "location.mode",
         "Location detection: off, site (building only) or full (building and floor).",
-        choices=("off", "site", "full"),
+        choices=CHOICES["location.mode"],
         example="site",
     ),
     PolicyKey(

@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SCHEMA_VERSION = 1
+CHOICES: dict[str, tuple[str, ...]] = {
+    "general.autostart": ("always", "never", "user-decides"),
+    "general.log_level": ("debug", "info", "warning", "error"),
+    "location.mode": ("off", "site", "full"),
+}
+"""Settings that take one word of a fixed set: checked at load, offered as-is in IT's policy."""
 
 
 def _dur(default: float, doc: str) -> Any:

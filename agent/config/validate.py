@@ -17,18 +17,13 @@ from urllib.parse import urlsplit
 
 from agent.backends.http import url_problem
 from agent.config.build import looks_secret, secret_message
-from agent.config.schema import SCHEMA_VERSION, BackendEntry, Config
+from agent.config.schema import CHOICES, SCHEMA_VERSION, BackendEntry, Config
 from agent.core.rules import rule_problems
 
 Problems = list[tuple[str, str]]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_CHOICES = {
-    "general.autostart": ("always", "never", "user-decides"),
-    "general.log_level": ("debug", "info", "warning", "error"),
-    "location.mode": ("off", "site", "full"),
-}
 
 
 def registry() -> Any | None:
@@ -49,7 +44,7 @@ def check(config: Config) -> Problems:
 
 
 def _choices(config: Config) -> Iterable[tuple[str, str]]:
-    for path, choices in _CHOICES.items():
+    for path, choices in CHOICES.items():
         section, name = path.split(".")
         value = getattr(getattr(config, section), name)
         if value not in choices:
