@@ -35,14 +35,11 @@ class MutterIdle:
     @classmethod
     async def open(cls, bus: str = "SESSION") -> MutterIdle:
         link = await DBusLink.open(bus)
-        try:
+        with link.closed_on_error():
             rule = MatchRule(type="signal", interface=MUTTER.interface, member="WatchFired")
             source = cls(link, await link.subscribe([rule], service=MUTTER.bus_name))
             await source.idle_seconds()
-        except BaseException:
-            link.close()
-            raise
-        return source
+            return source
 
     async def idle_seconds(self) -> float:
         (millis,) = await self._link.call(new_method_call(MUTTER, "GetIdletime"))
@@ -74,13 +71,11 @@ class ScreenSaverIdle:
 
     @classmethod
     async def open(cls, bus: str = "SESSION") -> ScreenSaverIdle:
-        source = cls(await DBusLink.open(bus))
-        try:
+        link = await DBusLink.open(bus)
+        with link.closed_on_error():
+            source = cls(link)
             await source.idle_seconds()
-        except BaseException:
-            await source.close()
-            raise
-        return source
+            return source
 
     async def idle_seconds(self) -> float:
         (millis,) = await self._link.call(new_method_call(SCREENSAVER, "GetSessionIdleTime"))
@@ -113,13 +108,10 @@ class LogindIdle:
         cls, bus: str = "SYSTEM", monotonic_usec: Callable[[], int] = _monotonic_usec
     ) -> LogindIdle:
         link = await DBusLink.open(bus)
-        try:
+        with link.closed_on_error():
             source = cls(link, await find_session(link), monotonic_usec)
             await source.idle_seconds()
-        except BaseException:
-            link.close()
-            raise
-        return source
+            return source
 
     async def idle_seconds(self) -> float:
         if not await self._link.get_property(self._session, "IdleHint"):

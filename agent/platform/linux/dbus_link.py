@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from jeepney import HeaderFields, Message, MessageType, Parser
@@ -80,11 +82,8 @@ class DBusLink:
             sock.close()
             raise
         link = cls(sock, loop)
-        try:
+        with link.closed_on_error():
             await link.call(message_bus.Hello())
-        except BaseException:
-            link.close()
-            raise
         return link
 
     async def call(self, message: Message, timeout: float = CALL_TIMEOUT) -> tuple[Any, ...]:
@@ -137,6 +136,15 @@ class DBusLink:
     def close(self) -> None:
         if self._closed is None:
             self._shutdown(BusGone("closed"))
+
+    @contextmanager
+    def closed_on_error(self) -> Iterator[DBusLink]:
+        """Close this link if the block fails: a source whose probe failed leaves nothing open."""
+        try:
+            yield self
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def closed(self) -> bool:

@@ -33,7 +33,7 @@ class LogindLock:
     @classmethod
     async def open(cls, bus: str = "SYSTEM") -> LogindLock:
         link = await DBusLink.open(bus)
-        try:
+        with link.closed_on_error():
             session = await find_session(link)
             path = session.object_path
             rules = [
@@ -48,10 +48,7 @@ class LogindLock:
             ]
             source = cls(link, session, await link.subscribe(rules, service=LOGIND))
             await source.locked()
-        except BaseException:
-            link.close()
-            raise
-        return source
+            return source
 
     async def locked(self) -> bool:
         return bool(await self._link.get_property(self._session, "LockedHint"))
@@ -86,7 +83,7 @@ class ScreenSaverLock:
     @classmethod
     async def open(cls, address: DBusAddress, bus: str = "SESSION") -> ScreenSaverLock:
         link = await DBusLink.open(bus)
-        try:
+        with link.closed_on_error():
             rule = MatchRule(
                 type="signal",
                 interface=address.interface,
@@ -95,10 +92,7 @@ class ScreenSaverLock:
             )
             source = cls(link, address, await link.subscribe([rule], service=address.bus_name))
             await source.locked()
-        except BaseException:
-            link.close()
-            raise
-        return source
+            return source
 
     @classmethod
     async def open_gnome(cls) -> ScreenSaverLock:

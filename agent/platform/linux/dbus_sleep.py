@@ -29,7 +29,7 @@ class LogindSleep:
     @classmethod
     async def open(cls, bus: str = "SYSTEM") -> LogindSleep:
         link = await DBusLink.open(bus)
-        try:
+        with link.closed_on_error():
             rule = MatchRule(
                 type="signal",
                 interface=MANAGER.interface,
@@ -38,10 +38,7 @@ class LogindSleep:
             )
             source = cls(link, await link.subscribe([rule], service=LOGIND))
             await source.rearm()
-        except BaseException:
-            link.close()
-            raise
-        return source
+            return source
 
     async def next_event(self) -> bool:
         """``True`` when the machine is about to sleep, ``False`` once it resumed."""
