@@ -14,7 +14,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,13 +74,18 @@ class AgentRun:
     output: Path
 
     @classmethod
-    def start(cls, paths: Paths, env: Mapping[str, str] | None = None) -> AgentRun:
-        """Start the agent on the config already written to ``paths`` (output appended)."""
+    def start(
+        cls, paths: Paths, env: Mapping[str, str] | None = None, args: Sequence[str] = ()
+    ) -> AgentRun:
+        """Start the agent on the config already written to ``paths`` (output appended).
+
+        ``args`` go after ``run --headless`` (e.g. ``--config PATH``).
+        """
         output = paths.log_dir / "agent-output.txt"
         output.parent.mkdir(parents=True, exist_ok=True)
         with output.open("ab") as sink:
             process = subprocess.Popen(
-                [sys.executable, "-m", "agent", "run", "--headless"],
+                [sys.executable, "-m", "agent", "run", "--headless", *args],
                 cwd=ROOT,
                 stdout=sink,
                 stderr=sink,

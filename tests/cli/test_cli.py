@@ -179,6 +179,30 @@ def test_run_without_display_falls_back_to_headless(agent_paths: Paths, tmp_path
     assert "AutoStart = always" in out
 
 
+def test_run_config_points_the_agent_at_another_file(agent_paths: Paths, tmp_path: Path) -> None:
+    from agent.ipc import AgentNotRunning
+    from tests.agent_process import AgentRun
+
+    other = tmp_path / "elsewhere.toml"
+    other.write_text(
+        '[schedule]\nenabled = false\n\n[[backends]]\nname = "elsewhere"\ntype = "local"\n'
+    )
+
+    def snapshot() -> dict[str, Any] | None:
+        try:
+            return ipc.request(agent_paths.socket_path, {"cmd": "status"}).get("snapshot")
+        except AgentNotRunning:
+            return None
+
+    run = AgentRun.start(agent_paths, args=["--config", str(other)])
+    try:
+        shown = run.wait_alive(snapshot, 20, "the agent on elsewhere.toml")
+    finally:
+        run.stop()
+    assert shown["config"]["path"] == str(other)
+    assert list(shown["backends"]) == ["elsewhere"]
+
+
 def test_autostart_launch_obeys_policy_never(agent_paths: Paths) -> None:
     agent_paths.policy_file.write_text('[enforced]\nAutoStart = "never"\n')
     result = cli("run", "--headless", "--autostart")
