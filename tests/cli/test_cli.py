@@ -130,16 +130,28 @@ def test_config_check_fails_on_a_bad_policy(agent_paths: Paths) -> None:
     assert done.returncode == 2 and "NoSuchPolicy: unknown policy key" in done.stderr
 
 
-def test_status_does_not_load_heavy_libraries(agent_paths: Paths) -> None:
+@pytest.mark.parametrize(
+    ("args", "heavy"),
+    [
+        (["status"], ("httpx", "PySide6", "keyring", "tomllib")),
+        # The file's URLs are checked with the backends' url_problem, without httpx.
+        (["config", "check"], ("httpx", "PySide6", "keyring")),
+    ],
+)
+def test_quick_commands_do_not_load_heavy_libraries(
+    agent_paths: Paths, args: list[str], heavy: tuple[str, ...]
+) -> None:
+    agent_paths.config_file.write_text(
+        '[[backends]]\nname = "hook"\ntype = "webhook"\nbase_url = "http://127.0.0.1:9/x"\n'
+    )
     code = (
         "import sys\n"
         "from agent.cli.main import main\n"
-        "main(['status'])\n"
-        "heavy = [m for m in ('httpx', 'PySide6', 'keyring', 'tomllib') if m in sys.modules]\n"
-        "print(heavy)\n"
+        f"main({args!r})\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr
 
 
 def test_doctor_reports_every_section_and_blocks_on_a_bad_config(agent_paths: Paths) -> None:
