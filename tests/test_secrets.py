@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,45 @@ def test_cli_secret_commands(agent_paths: Paths) -> None:
     assert cli("secret", "set", backend, "token", stdin="").returncode == 2
     assert cli("secret", "delete", backend, "token").returncode == 0
     assert cli("secret", "delete", backend, "token").returncode == 1
+
+
+def test_secret_typed_on_a_terminal_is_not_echoed(agent_paths: Paths) -> None:
+    import pty
+    import select
+    import sys
+
+    backend = f"t-{uuid.uuid4().hex[:8]}"
+    typed = f"typed-{uuid.uuid4().hex}"
+    pid, fd = pty.fork()  # the child's controlling terminal is this pty, as in a shell
+    if pid == 0:
+        os.execv(sys.executable, [sys.executable, "-m", "agent", "secret", "set", backend, "t"])
+    seen = b""
+
+    def read_until(done: Callable[[bytes], bool], timeout: float = 20) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while not done(seen) and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:  # EIO: the child closed the terminal
+                    return
+                if not chunk:
+                    return
+                seen += chunk
+
+    try:
+        read_until(lambda out: b"(not shown)" in out)
+        assert b"(not shown)" in seen, seen
+        os.write(fd, typed.encode() + b"\n")
+        read_until(lambda out: False, timeout=20)  # to the end of the child's output
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    assert typed.encode() not in seen
+    assert SecretStore().get(backend, "t") == typed
+    SecretStore().delete(backend, "t")
 
 
 def test_no_secret_reaches_the_log(agent_paths: Paths) -> None:
