@@ -5,8 +5,9 @@ each push (or at the engine's next wake-up) the loop evaluates the engine and ha
 any change to the dispatcher, which writes it to the outbox before sending. With
 nothing happening the loop sleeps: no ticking.
 
-Threading: every method of :class:`AgentService` runs on its loop. The tray app runs
-the service on a worker thread and reaches it with ``asyncio.run_coroutine_threadsafe``.
+Threading: every method of :class:`AgentService` runs on its loop. The tray app is a
+separate process that reaches the service over the IPC socket: requests, and a
+subscription that pushes a snapshot after every visible change.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class AgentService:
         self._detectors: list[Detector] = []
         self._detector_notes: list[str] = []
         self._subscribers: list[Callable[[Snapshot], None]] = []
+        self._ipc_subscribers = 0
+        self._last_health: Any = None
         self._wake = asyncio.Event()
         self._config_problems: list[str] = []
         self._loaded: LoadedConfig | None = None
@@ -110,7 +113,9 @@ class AgentService:
         await self._adopt_remote_status()
         from agent import ipc
 
-        self._ipc = await ipc.serve(self.paths.socket_path, self.handle)
+        self._ipc = await ipc.serve(
+            self.paths.socket_path, self.handle, subscribe=self._subscribe_remote
+        )
         await self._start_detectors(config)
         log.info("agent %s started (pid %d)", __version__, os.getpid())
         try:
@@ -231,7 +236,12 @@ class AgentService:
             self.paths.outbox_file, max_per_backend=config.delivery.max_queue
         )
         self._dispatcher = Dispatcher(
-            outbox, self._backends, self.clock, config.delivery, lambda: self.engine.current
+            outbox,
+            self._backends,
+            self.clock,
+            config.delivery,
+            lambda: self.engine.current,
+            on_change=self._notify_if_health_changed,
         )
         await self._dispatcher.start()
 
@@ -383,6 +393,8 @@ class AgentService:
         self._persist_saved_state()
         if change is not None:
             self._notify()
+        else:
+            self._notify_if_health_changed()
 
     def _report(self, change: PresenceChange) -> None:
         state = change.state
@@ -399,15 +411,41 @@ class AgentService:
         if not self._subscribers:
             return
         snapshot = self.snapshot()
+        self._last_health = _health(snapshot)
         for callback in list(self._subscribers):
             try:
                 callback(snapshot)
             except Exception:
                 log.exception("a status subscriber failed")
 
+    def _notify_if_health_changed(self) -> None:
+        """Tell subscribers when delivery or detection changed without a presence change.
+
+        Only compares when someone listens, so the headless agent alone pays nothing.
+        """
+        if self._subscribers and _health(self.snapshot()) != self._last_health:
+            self._notify()
+
     def subscribe(self, callback: Callable[[Snapshot], None]) -> None:
         """Call ``callback(snapshot)`` on the loop after every change."""
         self._subscribers.append(callback)
+
+    def unsubscribe(self, callback: Callable[[Snapshot], None]) -> None:
+        """Stop calling ``callback``; unknown callbacks are ignored."""
+        if callback in self._subscribers:
+            self._subscribers.remove(callback)
+
+    def _subscribe_remote(self, push: Callable[[Snapshot], None]) -> Callable[[], None]:
+        """An IPC subscriber (the tray): the current snapshot at once, then every change."""
+        self.subscribe(push)
+        self._ipc_subscribers += 1
+        push(self.snapshot())
+
+        def unsubscribe() -> None:
+            self.unsubscribe(push)
+            self._ipc_subscribers -= 1
+
+        return unsubscribe
 
     # -- saved state (manual override, pause, pin) -------------------------------
 
@@ -482,11 +520,18 @@ class AgentService:
             return {"probe": await self._probe(str(request.get("name", "")))}
         elif command == "activate":
             pass  # subscribers (the tray) are told below and open their menu
+        elif command == "quit":
+            if self._stop is not None:
+                self._stop.set()
+            return {}
         else:
             raise BadRequest(f"unknown command {command!r}")
         self._step()
         self._notify_activation(command == "activate")
-        return {"snapshot": self.snapshot()}
+        reply: dict[str, Any] = {"snapshot": self.snapshot()}
+        if command == "activate":
+            reply["ui"] = self._ipc_subscribers > 0
+        return reply
 
     def _notify_activation(self, activate: bool) -> None:
         if activate:
@@ -567,6 +612,16 @@ def _parse_status(value: object) -> Status:
     except ValueError:
         names = ", ".join(s.value for s in Status)
         raise BadRequest(f"unknown status {value!r}; use one of {names}") from None
+
+
+def _health(snapshot: Snapshot) -> Any:
+    """What of a snapshot can change between presence changes: delivery and detection."""
+    backends = {
+        name: (entry.get("state"), entry.get("queue_depth"), entry.get("last_error"))
+        for name, entry in snapshot.get("backends", {}).items()
+    }
+    detection = snapshot.get("detection", {})
+    return backends, detection.get("degraded"), detection.get("notes")
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -23,7 +23,8 @@ newer one is already queued. State backends are re-sent the current state every
 ``settings.reassert_every`` so a server that lost it converges again.
 
 Threading: every method runs on the agent's asyncio loop thread (the tray calls in
-through ``call_soon_threadsafe``); ``current_state`` is called on that thread too.
+through ``call_soon_threadsafe``); ``current_state`` and ``on_change`` (called after
+each send's outcome, so the agent can tell subscribers) are called on that thread too.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class Dispatcher:
         rng: random.Random | None = None,
         retry_base: float = 1.0,
         send_timeout: float = 120.0,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         self._outbox = outbox
         self._clock = clock
@@ -102,6 +104,7 @@ class Dispatcher:
         self._rng = rng or random.Random()
         self._retry_base = retry_base
         self._send_timeout = send_timeout
+        self._on_change = on_change
         self._lanes: dict[str, _Lane] = {}
         self._progress = asyncio.Event()
         self._reassert_task: asyncio.Task[None] | None = None
@@ -312,6 +315,7 @@ class Dispatcher:
                 continue  # replaced mid-send (reload): retry at once through the new adapter
             await self._handle(lane, stored, result)
             self._progress.set()
+            self._changed()
 
     async def _send(self, backend: Backend, message: Message) -> Result:
         try:
@@ -359,9 +363,14 @@ class Dispatcher:
             log.info("backend %s: %s; retrying in %.1fs", name, lane.last_error, delay)
             await self._backoff(lane, delay)
 
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change()
+
     async def _backoff(self, lane: _Lane, delay: float) -> None:
         lane.kick.clear()
         lane.in_backoff = True
+        self._changed()  # the lane's state just became retrying/failing
         try:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):

@@ -1,6 +1,6 @@
 """The last few presence changes, read from the journal for "Recent changes".
 
-Runs off the GUI thread (see ``ServiceThread.background``) and reads only the file's
+Runs off the GUI thread (see ``AgentLink.background``) and reads only the file's
 tail, so a long journal costs the same as a short one. The reader is tolerant: a line
 it cannot parse is skipped, never an error in the menu.
 """

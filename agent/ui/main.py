@@ -6,32 +6,36 @@ import logging
 import signal
 import socket
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from agent.config.paths import Paths
-    from agent.detectors.base import Detector
     from agent.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
 
 
 def hand_off(paths: Paths) -> bool:
-    """Ask an already running agent to show itself; True if one answered."""
+    """Ask a running agent's tray to show itself; True if a tray is there to do it.
+
+    An agent running without a tray (headless, or its tray crashed) says so, and this
+    launch becomes its tray.
+    """
     from agent import ipc
 
     try:
-        ipc.request(paths.socket_path, {"cmd": "activate"}, timeout=3.0)
+        reply = ipc.request(paths.socket_path, {"cmd": "activate"}, timeout=3.0)
     except ipc.AgentNotRunning:
         return False
-    except OSError as error:  # a hung or broken socket: start, and let the service report it
+    except (OSError, ValueError) as error:  # hung or broken: start, the tray reports it
         log.warning("could not ask a running agent to show itself: %s", error)
         return False
-    return True
+    return bool(reply.get("ui"))
 
 
-def start_tray(paths: Paths, detectors: list[Detector] | None = None) -> TrayController:
-    """Create the application and the tray, and start the service (no event loop yet)."""
+def start_tray(paths: Paths, agent_command: Sequence[str] | None = None) -> TrayController:
+    """Create the application and the tray, and reach the agent (no event loop yet)."""
     from PySide6.QtWidgets import QApplication
 
     from agent.ui.tray import TrayController
@@ -42,7 +46,7 @@ def start_tray(paths: Paths, detectors: list[Detector] | None = None) -> TrayCon
     app.setApplicationDisplayName("Presence Agent")
     app.setDesktopFileName("presence-agent")
     app.setQuitOnLastWindowClosed(False)
-    controller = TrayController(paths, detectors)
+    controller = TrayController(paths, agent_command)
     _quit_on_signals(controller)
     controller.start(first_run=not paths.config_file.exists())
     return controller

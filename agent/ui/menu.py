@@ -158,6 +158,11 @@ class TrayMenu(QMenu):
             action.setText(line)
         self._apply_visibility()
 
+    def set_disconnected(self, text: str) -> None:
+        """Say that the agent cannot be reached; the next snapshot replaces it."""
+        self._header.setText(text)
+        self._header.setIcon(status_icon(Status.OFFLINE, True))
+
     def set_locations(self, locations: Sequence[tuple[str, str]]) -> None:
         """The configured locations as (id, name) pairs, for "I'm at"."""
         if list(locations) != self._locations:

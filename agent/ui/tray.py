@@ -1,13 +1,15 @@
-"""The tray controller: wires the service thread to the icon, the menu and the windows.
+"""The tray controller: wires the link to the agent to the icon, the menu and the windows.
 
-Everything here runs on the GUI thread and never blocks: requests go to the service
-thread, file reads go through ``ServiceThread.background``. Dialogs and the settings
-window are imported and built on first use, which keeps the idle tray process small.
+Everything here runs on the GUI thread and never blocks: requests go to the agent
+(a separate process) through :class:`AgentLink`'s worker threads, file reads go
+through ``AgentLink.background``. Dialogs and the settings window are imported and
+built on first use, which keeps the idle tray process small.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QUrl, Signal
@@ -16,16 +18,15 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from agent.core.model import Status
 from agent.ui import describe
+from agent.ui.agent_link import AgentLink
 from agent.ui.icons import status_icon
 from agent.ui.journal import JournalEntry, recent_changes
 from agent.ui.menu import TrayMenu
 from agent.ui.notifications import notices
-from agent.ui.service_thread import ServiceThread
 
 if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
     from agent.config.paths import Paths
-    from agent.detectors.base import Detector
     from agent.ui.message_dialog import MessageDialog
     from agent.ui.settings.window import SettingsWindow
     from agent.ui.status_window import StatusWindow
@@ -37,7 +38,7 @@ RECENT_LIMIT = 8
 
 
 class TrayController(QObject):
-    """One per tray process: owns the service thread, the icon and the windows."""
+    """One per tray process: owns the link to the agent, the icon and the windows."""
 
     config_loaded = Signal()
     """The effective configuration was (re)read; :attr:`config` is current."""
@@ -45,14 +46,15 @@ class TrayController(QObject):
     def __init__(
         self,
         paths: Paths,
-        detectors: list[Detector] | None = None,
+        agent_command: Sequence[str] | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """``agent_command`` starts the agent when none runs (default: the headless agent)."""
         super().__init__(parent)
         self.paths = paths
         self.snapshot: dict[str, Any] = {}
         self.config: LoadedConfig | None = None
-        self.service = ServiceThread(paths, detectors, self)
+        self.service = AgentLink(paths, agent_command, self)
         self.menu = TrayMenu()
         self.tray = QSystemTrayIcon(status_icon(Status.OFFLINE), self)
         self.tray.setToolTip("Presence Agent — starting")
@@ -75,9 +77,10 @@ class TrayController(QObject):
         self.service.snapshot_changed.connect(self._on_snapshot)
         self.service.activated.connect(self.activate)
         self.service.failed.connect(self._on_failed)
+        self.service.connection_changed.connect(self._on_connection)
 
     def start(self, first_run: bool = False) -> None:
-        """Start the service and show the icon (or the status window without a tray)."""
+        """Reach (or start) the agent and show the icon (or the status window without a tray)."""
         self.service.start()
         self.tray.show()
         self.reload_config()
@@ -91,14 +94,16 @@ class TrayController(QObject):
             self.open_wizard()
 
     def quit(self) -> None:
+        """Quit the tray app: the agent too (the tray's Quit means stop presence updates)."""
         self.tray.hide()
+        self.service.quit_agent(timeout=2.0)
         self.service.stop()
         QApplication.quit()
 
-    # -- service ----------------------------------------------------------------------
+    # -- agent ------------------------------------------------------------------------
 
     def send(self, request: dict[str, Any]) -> None:
-        """Send a request to the service; failures are shown, never raised."""
+        """Send a request to the agent; failures are shown, never raised."""
         self.service.call(request, self._on_reply)
 
     def _on_reply(self, reply: dict[str, Any]) -> None:
@@ -146,6 +151,15 @@ class TrayController(QObject):
             self.menu.set_recent(self.recent)
             if self.message_dialog is not None:
                 self.message_dialog.set_recent([e.message for e in self.recent if e.message])
+
+    def _on_connection(self, connected: bool, why: str) -> None:
+        if connected:
+            self.reload_config()  # it may have changed while the agent was away
+            return
+        text = f"Presence Agent — {why}"
+        self.tray.setIcon(status_icon(Status.OFFLINE, True))
+        self.tray.setToolTip(text)
+        self.menu.set_disconnected(text)
 
     def _on_failed(self, error: str) -> None:
         self.tray.setToolTip(f"Presence Agent is not running: {error}")

@@ -1,4 +1,9 @@
-"""Fixtures for the tray tests: a real XEmbed tray host and the tray on the real service."""
+"""Fixtures for the tray tests: a real XEmbed tray host, and the tray attached to a real agent.
+
+The tray starts the agent daemon itself, as in use (:data:`DAEMON`: the service with
+no detectors, in its own process), one per test so every test starts from a fresh
+state; :func:`close_all` stops it again.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import pytest
 
 from agent.config.paths import Paths
 from tests.support import wait_until
+from tests.ui.daemon_process import DAEMON
 
 CONFIG = """\
 # My presence settings (this comment must survive a save from the settings window)
@@ -80,10 +86,10 @@ def config_file(agent_paths: Paths) -> Path:
 
 @pytest.fixture
 def controller(qtbot: Any, agent_paths: Paths, config_file: Path, tray_host: Any) -> Iterator[Any]:
-    """The tray controller running the real service (local backend, no detectors)."""
+    """The tray controller on a real agent daemon (local backend, no detectors)."""
     from agent.ui.tray import TrayController
 
-    tray = TrayController(agent_paths, detectors=[])
+    tray = TrayController(agent_paths, DAEMON)
     tray.start(first_run=False)
     wait_for(qtbot, lambda: tray.snapshot and tray.config is not None, "the first snapshot")
     yield tray
@@ -95,6 +101,7 @@ def close_all(tray: Any) -> None:
         if window is not None:
             window.close()
     tray.tray.hide()
+    tray.service.quit_agent(wait=10.0)
     tray.service.stop()
 
 

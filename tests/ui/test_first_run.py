@@ -11,13 +11,14 @@ from PySide6.QtWidgets import QWizard
 
 from agent.config.paths import Paths
 from tests.ui.conftest import close_all, wait_for
+from tests.ui.daemon_process import DAEMON
 
 
 def test_first_run_wizard_writes_the_config(qtbot: Any, agent_paths: Paths, tray_host: Any) -> None:
     from agent.ui.tray import TrayController
 
     assert not agent_paths.config_file.exists()
-    tray = TrayController(agent_paths, detectors=[])
+    tray = TrayController(agent_paths, DAEMON)
     tray.start(first_run=True)
     try:
         wizard = wait_for(qtbot, lambda: tray.wizard, "the wizard")
@@ -52,7 +53,7 @@ def test_first_run_wizard_writes_the_config(qtbot: Any, agent_paths: Paths, tray
 def test_wizard_just_on_this_computer(qtbot: Any, agent_paths: Paths, tray_host: Any) -> None:
     from agent.ui.tray import TrayController
 
-    tray = TrayController(agent_paths, detectors=[])
+    tray = TrayController(agent_paths, DAEMON)
     tray.start(first_run=True)
     try:
         wizard = wait_for(qtbot, lambda: tray.wizard, "the wizard")

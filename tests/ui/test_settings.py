@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit
 
 from agent.config.paths import Paths
 from tests.ui.conftest import close_all, wait_for
+from tests.ui.daemon_process import DAEMON
 
 
 def open_settings(qtbot: Any, controller: Any, tab: str = "") -> Any:
@@ -119,7 +120,7 @@ def test_locked_keys_are_disabled(
     agent_paths.policy_file.write_text(
         '[enforced]\nIdleAwayAfter = "15m"\nHiddenMenuItems = ["pause"]\n', encoding="utf-8"
     )
-    tray = TrayController(agent_paths, detectors=[])
+    tray = TrayController(agent_paths, DAEMON)
     tray.start()
     try:
         wait_for(qtbot, lambda: tray.snapshot and tray.config, "the first snapshot")

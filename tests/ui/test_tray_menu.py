@@ -115,11 +115,12 @@ def test_items_hidden_by_policy_are_absent(
 ) -> None:
     from agent.ui.tray import TrayController
     from tests.ui.conftest import close_all
+    from tests.ui.daemon_process import DAEMON
 
     agent_paths.policy_file.write_text(
         '[enforced]\nHiddenMenuItems = ["quit", "invisible", "pause"]\n', encoding="utf-8"
     )
-    tray = TrayController(agent_paths, detectors=[])
+    tray = TrayController(agent_paths, DAEMON)
     tray.start()
     try:
         wait_for(qtbot, lambda: tray.snapshot and tray.config, "the first snapshot")
