@@ -2,7 +2,8 @@
 
 ``PUT /v1/users/{id}/presence`` and (for connection tests) ``GET /v1/users/{id}``.
 Bearer: an HS512 JWT signed with the project secret whose ``project_id`` claim is
-the project and whose ``exp`` is in the future, or a configured static token.
+the project and whose ``exp`` is in the future (and that ``revoke_tokens`` has not
+revoked), or a configured static token.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import hmac
 import json
 import re
+import threading
 import time
 from typing import Any
 
@@ -51,6 +53,14 @@ class CordServer(StrictServer):
         self.user_id = user_id
         self.tokens_seen: list[dict[str, Any]] = []
         self.present: dict[str, dict[str, Any]] = {}  # json(location) -> location
+        self._jwts: set[str] = set()  # every JWT accepted so far
+        self._revoked: set[str] = set()
+        self._state = threading.Lock()
+
+    def revoke_tokens(self) -> None:
+        """Every JWT accepted so far is refused from now on (a freshly minted one is not)."""
+        with self._state:
+            self._revoked |= self._jwts
 
     def route(self, request: Recorded) -> Reply:
         match = _PATH.fullmatch(request.path)
@@ -92,6 +102,10 @@ class CordServer(StrictServer):
             raise Reject(401, "JWT project_id does not match")
         if not isinstance(claims.get("exp"), int) or claims["exp"] < time.time():
             raise Reject(401, "JWT expired")
+        with self._state:
+            if token in self._revoked:
+                raise Reject(401, "JWT revoked")
+            self._jwts.add(token)
         self.tokens_seen.append(claims)
 
     def _update(self, request: Recorded, user: str) -> Reply:
