@@ -52,7 +52,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 def _number(value: float | None) -> str:
     if value is None:
         return "-"
-    if value == 0 or abs(value) >= 100:
+    if value == 0 or abs(value) >= 100 or (abs(value) >= 1 and value == int(value)):
         return f"{value:.0f}"
     if abs(value) >= 10:
         return f"{value:.1f}"
