@@ -16,7 +16,6 @@ Subscriptions: a client that sends ``{"cmd": "subscribe"}`` (to a server given a
 ``subscribe`` function) keeps its connection; the server acknowledges, then writes one
 JSON line per pushed message until the client hangs up. Pushes go through a bounded
 queue per connection: a subscriber that stops reading is dropped, never waited for.
-(Unix socket only; the Windows pipe serves plain requests.)
 
 Threading: :func:`serve` runs on the caller's asyncio loop and calls ``handler`` and
 ``subscribe`` (and the ``push`` functions it hands out must be called) on it;
@@ -101,7 +100,7 @@ async def serve(
     import asyncio  # here, not at the top: the tray's client side does without it (10 MB)
 
     if sys.platform == "win32":
-        return await _serve_pipe(path, handler)
+        return await _serve_pipe(path, handler, subscribe)
     _prepare_directory(path.parent)
     if path.exists() or path.is_symlink():
         if _answers(path):
@@ -128,7 +127,9 @@ async def serve(
     return IpcServer([server], path)
 
 
-async def _serve_pipe(path: Path, handler: Handler) -> IpcServer:
+async def _serve_pipe(
+    path: Path, handler: Handler, subscribe: Subscribe | None = None
+) -> IpcServer:
     """Windows: serve on the named pipe for ``path`` (needs the default Proactor loop)."""
     import asyncio
 
@@ -142,7 +143,7 @@ async def _serve_pipe(path: Path, handler: Handler) -> IpcServer:
 
         async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             try:
-                await _converse(reader, writer, handler)
+                await _converse(reader, writer, handler, subscribe)
             except (ConnectionError, asyncio.IncompleteReadError):
                 pass
             finally:
@@ -366,26 +367,47 @@ class Subscription:
     Connecting sends ``{"cmd": "subscribe"}`` and waits for the acknowledgement
     (AgentNotRunning if nobody listens, OSError if the agent refuses). Iteration
     blocks without any timer and ends with AgentNotRunning when the agent goes away;
-    :meth:`close` (from any thread) ends it quietly.
+    :meth:`close` (from any thread) ends it quietly. On Windows (a named pipe, or
+    whenever ``pipe_opener`` is given) a read blocked in the pipe may only return
+    when the agent next writes or exits, so iterate on a daemon thread there.
     """
 
-    def __init__(self, path: Path, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        timeout: float = 5.0,
+        *,
+        pipe_opener: Callable[..., Any] | None = None,
+    ) -> None:
         self._closed = False
         self._buffer = b""
-        self._sock = _connect(path, timeout)
+        self._sock: socket.socket | None = None
+        if sys.platform == "win32" or pipe_opener is not None:
+            name = pipe_name(path)
+            try:
+                pipe = (pipe_opener or open)(name, "r+b", buffering=0)
+            except FileNotFoundError:
+                raise AgentNotRunning(f"no agent is running ({name} does not exist)") from None
+            self._read: Callable[[int], bytes] = pipe.read
+            self._release: Callable[[], None] = pipe.close
+            write: Callable[[bytes], Any] = pipe.write
+        else:
+            self._sock = sock = _connect(path, timeout)
+            self._read, self._release, write = sock.recv, sock.close, sock.sendall
         try:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 # A server that refuses us answers and hangs up at once: read that answer.
-                self._sock.sendall(json.dumps({"cmd": "subscribe"}).encode() + b"\n")
+                write(json.dumps({"cmd": "subscribe"}).encode() + b"\n")
             ack = self._next()
         except BaseException:
-            self._sock.close()
+            self._release()
             raise
         if ack is None or not ack.get("ok"):
-            self._sock.close()
+            self._release()
             error = ack.get("error") if ack else None
             raise OSError(str(error or "the agent refused the subscription"))
-        self._sock.settimeout(None)  # pushes come whenever something changes
+        if self._sock is not None:
+            self._sock.settimeout(None)  # pushes come whenever something changes
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         while (message := self._next()) is not None:
@@ -396,8 +418,8 @@ class Subscription:
     def _next(self) -> dict[str, Any] | None:
         while b"\n" not in self._buffer:
             try:
-                chunk = self._sock.recv(65536)
-            except (ConnectionResetError, BrokenPipeError, OSError):
+                chunk = self._read(65536)
+            except OSError:
                 if self._closed:
                     return None
                 raise
@@ -410,6 +432,8 @@ class Subscription:
     def close(self) -> None:
         """End the subscription; a thread blocked in the iteration returns."""
         self._closed = True
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
-        self._sock.close()
+            self._release()

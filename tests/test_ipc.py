@@ -154,6 +154,7 @@ class FakePipe:
         self.reply = reply
         self.block = block
         self.written = b""
+        self.closed = False
 
     def __enter__(self) -> FakePipe:
         return self
@@ -170,6 +171,9 @@ class FakePipe:
             self.block.wait()
         chunk, self.reply = self.reply[:size], self.reply[size:]
         return chunk
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def test_windows_pipe_client_with_a_fake_pipe() -> None:
@@ -380,3 +384,32 @@ def test_without_a_subscribe_function_subscribe_is_a_plain_request(tmp_path: Pat
 async def plain_subscribe(server: ipc.IpcServer) -> None:
     reply = await in_thread(ipc.request, server.path, {"cmd": "subscribe"})
     assert reply == {"ok": True, "echo": {"cmd": "subscribe"}}
+
+
+def test_windows_pipe_subscription_with_a_fake_pipe() -> None:
+    pipe = FakePipe(b'{"ok": true, "subscribed": true}\n{"n": 1}\n{"n": 2}\n')
+    path = Path("C:/Users/a/run/agent.sock")
+    opened: list[str] = []
+
+    def opener(name: str, mode: str, buffering: int) -> FakePipe:
+        opened.append(name)
+        return pipe
+
+    subscription = ipc.Subscription(path, pipe_opener=opener)
+    assert opened == [ipc.pipe_name(path)] and pipe.written == b'{"cmd": "subscribe"}\n'
+    received: list[dict[str, Any]] = []
+    with pytest.raises(ipc.AgentNotRunning):  # the pipe ends: the agent went away
+        received.extend(subscription)
+    assert received == [{"n": 1}, {"n": 2}]
+    subscription.close()
+    assert pipe.closed
+
+    def missing(name: str, mode: str, buffering: int) -> FakePipe:
+        raise FileNotFoundError(name)
+
+    with pytest.raises(ipc.AgentNotRunning):
+        ipc.Subscription(path, pipe_opener=missing)
+    refused = FakePipe(b'{"ok": false, "error": "no", "code": 1}\n')
+    with pytest.raises(OSError, match="no"):
+        ipc.Subscription(path, pipe_opener=lambda *a, **k: refused)
+    assert refused.closed
