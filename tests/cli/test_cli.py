@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,21 +12,18 @@ import pytest
 
 from agent import ipc
 from agent.config.paths import Paths
+from tests.platform.loop_thread import LoopThread
 from tests.support import run_cli as cli
 
 
 class FakeAgent:
     """A real IPC server on its own loop thread, answering like the agent would."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, loop: LoopThread) -> None:
         self.path = path
         self.requests: list[dict[str, Any]] = []
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.server = asyncio.run_coroutine_threadsafe(
-            ipc.serve(path, self.handle), self.loop
-        ).result(5)
+        self.loop = loop
+        self.server = loop.run(ipc.serve(path, self.handle))
 
     async def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         self.requests.append(request)
@@ -44,15 +39,13 @@ class FakeAgent:
         return {"ok": True, "snapshot": snapshot}
 
     def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.server.close)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-        self.loop.close()
+        """Stop listening; the ``loop`` fixture ends the loop thread."""
+        self.loop.loop.call_soon_threadsafe(self.server.close)
 
 
 @pytest.fixture
-def fake_agent(agent_paths: Paths) -> Iterator[FakeAgent]:
-    agent = FakeAgent(agent_paths.socket_path)
+def fake_agent(agent_paths: Paths, loop: LoopThread) -> Iterator[FakeAgent]:
+    agent = FakeAgent(agent_paths.socket_path, loop)
     yield agent
     agent.close()
 
