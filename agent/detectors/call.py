@@ -138,8 +138,11 @@ class CallDetector:
         assert self._camera is not None
         interval = self._camera_interval if self._unwatch is None else self._watched_interval
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation,
+            # and stop() would then wait for this task forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._scan_wanted.wait(), interval)
+                async with asyncio.timeout(interval):
+                    await self._scan_wanted.wait()
             self._scan_wanted.clear()
             if self._locked or not self._settings.camera:
                 continue

@@ -222,8 +222,10 @@ class LocationDetector:
             if self._watching:
                 await self._wake.wait()
             else:
+                # asyncio.timeout, not wait_for (which can swallow a cancellation on 3.11).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._recheck_every)
+                    async with asyncio.timeout(self._recheck_every):
+                        await self._wake.wait()
             self._wake.clear()
             await self._check()
 

@@ -75,7 +75,8 @@ class PulseMicSource:
 
         self._connect(changed, lost)
         try:
-            await asyncio.wait_for(first, self._connect_timeout)
+            async with asyncio.timeout(self._connect_timeout):
+                await first
         except TimeoutError:
             await self.stop()
             raise OSError("PulseAudio did not answer in time") from None
