@@ -31,10 +31,16 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def deb() -> Path:
+def bundle() -> Path:
     import build_packages
 
-    bundle = build_packages.build_bundle()
+    return build_packages.build_bundle()
+
+
+@pytest.fixture(scope="module")
+def deb(bundle: Path) -> Path:
+    import build_packages
+
     return build_packages.build_deb(bundle)
 
 
@@ -167,3 +173,18 @@ def test_installed_agent_runs_on_policy_alone(
             agent.wait(timeout=15)
         log = (tmp_path / "logs" / "agent.log").read_text(encoding="utf-8")
         assert server.token not in log
+
+
+@pytest.mark.skipif(shutil.which("wixl") is None, reason="msitools' wixl is not installed")
+def test_msi_carries_the_whole_bundle(bundle: Path) -> None:
+    """The real bundle stands in for the Windows payload: every file is in the MSI."""
+    import build_packages
+
+    msi = build_packages.build_msi(bundle)
+    out = subprocess.run(
+        ["msiinfo", "export", str(msi), "File"], capture_output=True, text=True, check=True
+    ).stdout
+    files = [line.split("\t") for line in out.splitlines()[3:]]
+    expected = [p for p in bundle.rglob("*") if p.is_file()]
+    assert len(files) == len(expected)
+    assert sum(int(row[3]) for row in files) == sum(p.stat().st_size for p in expected)
