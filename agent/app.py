@@ -61,7 +61,7 @@ class BadRequest(Exception):
 
 
 class AgentService:
-    """The running agent, headless or under the tray."""
+    """The running agent: headless, with the tray (another process) as a client of its socket."""
 
     def __init__(
         self,
