@@ -9,6 +9,8 @@ accepted presence POST with ``time.monotonic()`` on arrival, which is what every
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +22,7 @@ from typing import Any
 from tests.benchmarks.desktop import Desktop, stop
 from tests.servers.audian import AudianServer
 from tests.servers.base import Recorded
+from tests.support import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "audian-token"
@@ -140,6 +143,7 @@ class Agent:
         self.command = [*base, "run"] + ([] if tray else ["--headless"])
         self.process: subprocess.Popen[bytes] | None = None
         self.started = 0.0
+        self._service_pid: int | None = None
 
     def env(self) -> dict[str, str]:
         env = self.desktop.env()
@@ -189,9 +193,48 @@ class Agent:
             raise
         return at - self.started
 
+    def _ask_pid(self) -> int | None:
+        from agent import ipc
+
+        try:
+            reply = ipc.request(self.workdir / "run" / "agent.sock", {"cmd": "status"}, 2.0)
+            return int(reply["snapshot"]["pid"])
+        except (ipc.AgentNotRunning, OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def service_pid(self, timeout: float = 20.0) -> int:
+        """The process running the service: this one, or the agent the tray started.
+
+        The tray is a thin client: it starts ``run --headless`` in a session of its
+        own and talks to it over the socket, whose status reply names its pid.
+        """
+        if not self.tray:
+            return self.pid
+        if self._service_pid is None:
+            self._service_pid = wait_until(self._ask_pid, timeout, what="the tray's agent")
+        return self._service_pid
+
     def stop(self) -> None:
-        if self.process is not None:
-            stop(self.process, timeout=10)
+        if self.process is None:
+            return
+        service = self._service_pid or (self._ask_pid() if self.tray else None)
+        stop(self.process, timeout=10)
+        if service is not None and service != self.process.pid:
+            self._stop_leftover(service)
+
+    def _stop_leftover(self, pid: int) -> None:
+        """The tray asks its agent to quit; if it is still there, stop it (ours: our paths)."""
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        try:
+            wait_until(lambda: not cmdline.exists(), timeout=5, what="the tray's agent to exit")
+            return
+        except AssertionError:
+            pass
+        try:
+            if str(self.workdir) in cmdline.read_bytes().decode(errors="replace"):
+                os.kill(pid, signal.SIGTERM)
+        except (OSError, ProcessLookupError):
+            pass
 
     def __enter__(self) -> Agent:
         self.start()
