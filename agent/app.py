@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -26,7 +25,7 @@ from agent import __version__
 from agent.config.paths import Paths
 from agent.config.schema import Config
 from agent.core.clock import Clock, SystemClock
-from agent.core.engine import Engine, EngineSettings, SavedState
+from agent.core.engine import Engine, EngineSettings
 from agent.core.model import Location, PresenceChange, Status
 from agent.core.signals import (
     LocationObserved,
@@ -35,6 +34,8 @@ from agent.core.signals import (
     Observation,
     SleepObserved,
 )
+from agent.snapshot import Snapshot, build_snapshot, detection_summary, health
+from agent.state_file import StateFile
 
 if TYPE_CHECKING:
     import httpx
@@ -49,11 +50,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Snapshot = dict[str, Any]
 Request = dict[str, Any]
 
 #: How long the agent waits for queued changes to go out before the machine sleeps.
 SLEEP_FLUSH_SECONDS = 3.0
+#: How long each detector gets to stop when the agent exits.
+DETECTOR_STOP_SECONDS = 2.0
 
 
 class BadRequest(Exception):
@@ -80,7 +82,7 @@ class AgentService:
         self._wake = asyncio.Event()
         self._config_problems: list[str] = []
         self._loaded: LoadedConfig | None = None
-        self._saved_json: dict[str, Any] | None = None
+        self._state_file = StateFile(paths.state_file)
         self._tasks: set[asyncio.Task[None]] = set()
         self._engine: Engine | None = None
         self._dispatcher: Dispatcher | None = None
@@ -108,7 +110,8 @@ class AgentService:
         self._stop = stop
         self._loaded = self._load_config(initial=True)
         config = self.config
-        self._engine = Engine(EngineSettings.from_config(config), self.clock, self._read_saved())
+        saved = self._state_file.read()
+        self._engine = Engine(EngineSettings.from_config(config), self.clock, saved)
         await self._start_delivery(config)
         await self._adopt_remote_status()
         from agent import ipc
@@ -145,8 +148,10 @@ class AgentService:
 
     async def _shutdown(self) -> None:
         for detector in self._detectors:
+            # A detector that cannot stop in time must not keep the agent from exiting.
             with contextlib.suppress(Exception):
-                await detector.stop()
+                async with asyncio.timeout(DETECTOR_STOP_SECONDS):
+                    await detector.stop()
         if self._ipc is not None:
             self._ipc.close()
         if self._dispatcher is not None:
@@ -223,13 +228,11 @@ class AgentService:
 
     async def _start_delivery(self, config: Config) -> None:
 
-        from agent.backends.http import create_client
         from agent.delivery.dispatcher import Dispatcher
         from agent.delivery.outbox import Outbox
         from agent.secrets import SecretStore
 
         self._secrets = SecretStore()
-        self._http = create_client(config.general.proxy_url)
         self._backends = self._create_backends(config)
         self.paths.data_dir.mkdir(parents=True, exist_ok=True)
         self._outbox = outbox = Outbox(
@@ -248,7 +251,13 @@ class AgentService:
     def _create_backends(self, config: Config) -> list[Backend]:
         from agent.backends.registry import BackendContext, create_backend
 
-        assert self._http is not None and self._secrets is not None
+        assert self._secrets is not None
+        if self._http is None and any(e.enabled and e.type != "local" for e in config.backends):
+            # Only a network backend needs HTTP (and TLS): the default local-only agent
+            # never loads httpx and ssl, some 10 MB of a resident process.
+            from agent.backends.http import create_client
+
+            self._http = create_client(config.general.proxy_url)
         context = BackendContext(
             user=config.user,
             secrets=self._secrets,
@@ -411,7 +420,7 @@ class AgentService:
         if not self._subscribers:
             return
         snapshot = self.snapshot()
-        self._last_health = _health(snapshot)
+        self._last_health = health(snapshot)
         for callback in list(self._subscribers):
             try:
                 callback(snapshot)
@@ -423,7 +432,7 @@ class AgentService:
 
         Only compares when someone listens, so the headless agent alone pays nothing.
         """
-        if self._subscribers and _health(self.snapshot()) != self._last_health:
+        if self._subscribers and health(self.snapshot()) != self._last_health:
             self._notify()
 
     def subscribe(self, callback: Callable[[Snapshot], None]) -> None:
@@ -449,33 +458,9 @@ class AgentService:
 
     # -- saved state (manual override, pause, pin) -------------------------------
 
-    def _read_saved(self) -> SavedState | None:
-        try:
-            data = json.loads(self.paths.state_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as error:
-            log.warning(
-                "%s: unreadable, starting without a saved override (%s)",
-                self.paths.state_file,
-                error,
-            )
-            return None
-        self._saved_json = data if isinstance(data, dict) else None
-        return SavedState.from_json(data) if isinstance(data, dict) else None
-
     def _persist_saved_state(self) -> None:
-        if self._engine is None:
-            return
-        data = self._engine.saved_state().to_json()
-        if data == self._saved_json:
-            return
-        path = self.paths.state_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, path)
-        self._saved_json = data
+        if self._engine is not None:
+            self._state_file.write(self._engine.saved_state())
 
     # -- commands ------------------------------------------------------------------
 
@@ -566,44 +551,13 @@ class AgentService:
     # -- what the CLI and the tray show ------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        engine = self.engine
-        state = engine.current
-        detail = engine.snapshot()
-        location = state.location
-        snapshot: Snapshot = {
-            "version": __version__,
-            "pid": os.getpid(),
-            "status": state.status.value,
-            "label": state.status.label,
-            "message": state.message,
-            "until": _iso(state.until),
-            "since": _iso(state.since),
-            "reason": state.reason,
-            "location": (
-                {"id": location.id, "type": location.type, "name": location.name}
-                if location is not None
-                else None
-            ),
-            **detail,
-            "backends": self._dispatcher.status() if self._dispatcher is not None else {},
-            "detection": self._detection(),
-            "config": {
-                "path": str(self.paths.config_file),
-                "problems": list(self._config_problems),
-            },
-        }
-        return snapshot
-
-    def _detection(self) -> dict[str, Any]:
-        sources: dict[str, str] = {}
-        notes = list(self._detector_notes)
-        degraded = bool(self._detector_notes)
-        for detector in self._detectors:
-            in_use = [r.source for r in detector.report() if r.in_use]
-            sources[detector.signal] = in_use[0] if in_use else "none"
-            notes.extend(r.detail for r in detector.report() if r.in_use and r.detail)
-            degraded = degraded or detector.degraded
-        return {"degraded": degraded, "sources": sources, "notes": notes}
+        return build_snapshot(
+            self.engine,
+            self._dispatcher.status() if self._dispatcher is not None else {},
+            detection_summary(self._detectors, self._detector_notes),
+            str(self.paths.config_file),
+            self._config_problems,
+        )
 
 
 def _parse_status(value: object) -> Status:
@@ -612,20 +566,6 @@ def _parse_status(value: object) -> Status:
     except ValueError:
         names = ", ".join(s.value for s in Status)
         raise BadRequest(f"unknown status {value!r}; use one of {names}") from None
-
-
-def _health(snapshot: Snapshot) -> Any:
-    """What of a snapshot can change between presence changes: delivery and detection."""
-    backends = {
-        name: (entry.get("state"), entry.get("queue_depth"), entry.get("last_error"))
-        for name, entry in snapshot.get("backends", {}).items()
-    }
-    detection = snapshot.get("detection", {})
-    return backends, detection.get("degraded"), detection.get("notes")
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
 
 
 def run_headless(paths: Paths) -> int:

@@ -173,6 +173,8 @@ class HttpBackend(ABC):
         content: bytes | None = None,
         params: Mapping[str, str] | None = None,
     ) -> Reply:
+        if self._ctx.http is None:
+            raise RuntimeError(f"backend {self.name!r} was built without an HTTP client")
         return await exchange(
             self._ctx.http,
             self._ctx.clock,

@@ -29,12 +29,13 @@ class BackendContext:
     """Shared dependencies handed to every backend when it is created.
 
     ``locations`` are the configured ``[[locations]]``; essentry uses their names as
-    the default calendar LOCATION filter.
+    the default calendar LOCATION filter. ``http`` is ``None`` only when no network
+    backend is configured (the local journal needs none).
     """
 
     user: UserSettings
     secrets: SecretReader
-    http: httpx.AsyncClient
+    http: httpx.AsyncClient | None
     paths: Paths
     clock: Clock
     locations: tuple[LocationEntry, ...] = ()
