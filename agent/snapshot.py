@@ -53,7 +53,7 @@ def detection_summary(detectors: Iterable[Detector], notes: Sequence[str]) -> di
         reports = detector.report()
         in_use = [r.source for r in reports if r.in_use]
         sources[detector.signal] = in_use[0] if in_use else "none"
-        all_notes.extend(r.detail for r in reports if r.in_use and r.detail)
+        all_notes.extend(f"{detector.signal}: {r.detail}" for r in reports if r.in_use and r.detail)
         degraded = degraded or detector.degraded
     return {"degraded": degraded, "sources": sources, "notes": all_notes}
 
