@@ -76,7 +76,7 @@ def cells(row: Row) -> list[str]:
     ]
 
 
-HEADER = ["section", "metric", "value", "unit", "target", "", "note"]
+HEADER = ["section", "metric", "value", "unit", "target", "verdict", "note"]
 
 
 def table(rows: Sequence[Row], markdown: bool = False) -> str:
