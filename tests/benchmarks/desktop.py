@@ -107,10 +107,15 @@ class Desktop:
         return env
 
     def move_mouse(self) -> None:
-        """Real input through the X server (XTEST via xdotool); alternates the position."""
+        """Real input through the X server: a pointer move and a Shift tap, in one xdotool.
+
+        ``mousemove`` is a pointer warp, which resets the screen saver's idle time but
+        sends no XInput2 raw event; the Shift tap goes through XTEST like a real key,
+        so an idle source that waits for raw events sees it too.
+        """
         x = 300 + int(time.monotonic() * 1000) % 400
         subprocess.run(
-            ["xdotool", "mousemove", str(x), "400"],
+            ["xdotool", "mousemove", str(x), "400", "key", "shift"],
             check=True,
             timeout=10,
             env=self.env(),
