@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from agent.delivery.outbox import Outbox
     from agent.detectors.base import Detector
     from agent.ipc import IpcServer
-    from agent.secrets import SecretStore
+    from agent.secret_cache import SecretCache
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class AgentService:
         self._outbox: Outbox | None = None
         self._backends: list[Backend] = []
         self._http: httpx.AsyncClient | None = None
-        self._secrets: SecretStore | None = None
+        self._secrets: SecretCache | None = None
         self._ipc: IpcServer | None = None
         self._stop: asyncio.Event | None = None
 
@@ -206,6 +206,9 @@ class AgentService:
         for backend in self._backends:
             with contextlib.suppress(Exception):
                 await backend.aclose()
+        if self._secrets is not None:
+            self._secrets.forget()
+            await asyncio.to_thread(self._secrets.load, _secret_pairs(config))
         self._backends = self._create_backends(config)
         if self._dispatcher is not None:
             self._dispatcher.replace_backends(self._backends)
@@ -230,9 +233,10 @@ class AgentService:
 
         from agent.delivery.dispatcher import Dispatcher
         from agent.delivery.outbox import Outbox
-        from agent.secrets import SecretStore
+        from agent.secret_cache import SecretCache
 
-        self._secrets = SecretStore()
+        self._secrets = SecretCache()
+        await asyncio.to_thread(self._secrets.load, _secret_pairs(config))
         self._backends = self._create_backends(config)
         self.paths.data_dir.mkdir(parents=True, exist_ok=True)
         self._outbox = outbox = Outbox(
@@ -498,7 +502,11 @@ class AgentService:
             if problems:
                 return {"problems": problems}
         elif command == "credentials_changed":
-            # A secret was set or replaced: a backend waiting for sign-in tries again now.
+            # A secret was set or replaced: read them again, and a backend waiting for
+            # sign-in tries again now.
+            if self._secrets is not None:
+                self._secrets.forget()
+                await asyncio.to_thread(self._secrets.load, _secret_pairs(self.config))
             if self._dispatcher is not None:
                 self._dispatcher.credentials_changed(str(request.get("backend", "")))
         elif command == "test_backend":
@@ -558,6 +566,20 @@ class AgentService:
             str(self.paths.config_file),
             self._config_problems,
         )
+
+
+def _secret_pairs(config: Config) -> list[tuple[str, str]]:
+    """Every secret the configured backends and calendars may read."""
+    from agent.backends.registry import SECRET_FIELDS
+
+    pairs = [
+        (entry.name, field)
+        for entry in config.backends
+        if entry.enabled
+        for field in SECRET_FIELDS.get(entry.type, ())
+    ]
+    pairs += [(f"calendar:{cal.name}", "url") for cal in config.calendars if cal.url_secret]
+    return pairs
 
 
 def _parse_status(value: object) -> Status:

@@ -16,6 +16,7 @@ from agent.cli import autostart, config, doctor, presence, run, secret
 from agent.cli.exit_codes import CliError, ExitCode
 
 GROUPS = (run, presence, secret, config, doctor, autostart)
+HELPER = "_read-secrets"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,8 +36,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # platformdirs warns on every run when there is no XDG_RUNTIME_DIR (ssh, cron); the agent
     # and the CLI agree on the same fallback directory, so the warning is only noise here.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments == [HELPER]:
+        # Not a user command: the running agent's keyring reader (agent/secret_cache.py).
+        from agent.secret_cache import serve_helper
+
+        return serve_helper()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return ExitCode.BAD_INPUT

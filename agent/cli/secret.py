@@ -56,6 +56,7 @@ def set_secret(args: argparse.Namespace) -> int:
     except _keyring_errors() as error:
         raise CliError(str(error)) from None
     print(f"Stored {args.backend}/{args.field} in the keyring.")
+    _tell_agent(args)
     return ExitCode.OK
 
 
@@ -68,7 +69,23 @@ def delete_secret(args: argparse.Namespace) -> int:
     if not existed:
         raise CliError(f"no secret {args.backend}/{args.field} is stored")
     print(f"Deleted {args.backend}/{args.field}.")
+    _tell_agent(args)
     return ExitCode.OK
+
+
+def _tell_agent(args: argparse.Namespace) -> None:
+    """A running agent re-reads its secrets, and a backend waiting for sign-in tries again."""
+    from agent import ipc
+    from agent.cli.talk import paths_for
+
+    try:
+        ipc.request(
+            paths_for(args).socket_path,
+            {"cmd": "credentials_changed", "backend": args.backend},
+            timeout=5.0,
+        )
+    except Exception:  # no agent running (or an old one): it reads the keyring at start
+        pass
 
 
 def list_secrets(args: argparse.Namespace) -> int:
