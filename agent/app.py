@@ -18,7 +18,6 @@ import logging
 import os
 import signal
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from agent import __version__
@@ -26,7 +25,7 @@ from agent.config.paths import Paths
 from agent.config.schema import Config
 from agent.core.clock import Clock, SystemClock
 from agent.core.engine import Engine, EngineSettings
-from agent.core.model import Location, PresenceChange, Status
+from agent.core.model import PresenceChange, Status
 from agent.core.signals import (
     LocationObserved,
     LockObserved,
@@ -56,10 +55,6 @@ Request = dict[str, Any]
 SLEEP_FLUSH_SECONDS = 3.0
 #: How long each detector gets to stop when the agent exits.
 DETECTOR_STOP_SECONDS = 2.0
-
-
-class BadRequest(Exception):
-    """A command with bad input (exit code 2 on the command line)."""
 
 
 class AgentService:
@@ -470,63 +465,17 @@ class AgentService:
 
     async def handle(self, request: Request) -> dict[str, Any]:
         """The one entry point for commands, from the IPC socket and the tray alike."""
-        try:
-            reply = await self._dispatch(request)
-        except BadRequest as error:
-            return {"ok": False, "error": str(error), "code": 2}
-        except Exception as error:
-            log.exception("command %r failed", request.get("cmd"))
-            return {"ok": False, "error": str(error), "code": 1}
-        self._wake.set()
-        return {"ok": True, **reply}
+        from agent.commands import execute
 
-    async def _dispatch(self, request: Request) -> dict[str, Any]:
-        command = request.get("cmd")
-        engine = self.engine
-        if command == "status":
-            return {"snapshot": self.snapshot()}
-        if command == "set":
-            status = _parse_status(request.get("status"))
-            until = self._resolve_until(request.get("for"))
-            engine.set_manual(status, str(request.get("message") or ""), until)
-        elif command == "clear":
-            engine.clear_manual()
-        elif command == "pause":
-            engine.pause(self._resolve_until(request.get("for")))
-        elif command == "resume":
-            engine.resume()
-        elif command == "pin":
-            engine.pin_location(self._find_location(request.get("location")))
-        elif command == "reload":
-            problems = await self.reload()
-            if problems:
-                return {"problems": problems}
-        elif command == "credentials_changed":
-            # A secret was set or replaced: read them again, and a backend waiting for
-            # sign-in tries again now.
-            if self._secrets is not None:
-                self._secrets.forget()
-                await asyncio.to_thread(self._secrets.load, _secret_pairs(self.config))
-            if self._dispatcher is not None:
-                self._dispatcher.credentials_changed(str(request.get("backend", "")))
-        elif command == "test_backend":
-            return {"probe": await self._probe(str(request.get("name", "")))}
-        elif command == "activate":
-            pass  # subscribers (the tray) are told below and open their menu
-        elif command == "quit":
-            if self._stop is not None:
-                self._stop.set()
-            return {}
-        else:
-            raise BadRequest(f"unknown command {command!r}")
-        self._step()
-        self._notify_activation(command == "activate")
-        reply: dict[str, Any] = {"snapshot": self.snapshot()}
-        if command == "activate":
-            reply["ui"] = self._ipc_subscribers > 0
+        reply = await execute(self, request)
+        self._wake.set()
         return reply
 
-    def _notify_activation(self, activate: bool) -> None:
+    # -- what commands do (agent/commands.py parses and validates them) -----------
+
+    def changed_by_user(self, activate: bool = False) -> None:
+        """Re-evaluate after a command and tell subscribers (``activate``: open the tray)."""
+        self._step()
         if activate:
             snapshot = {**self.snapshot(), "activate": True}
             for callback in list(self._subscribers):
@@ -534,27 +483,25 @@ class AgentService:
         else:
             self._notify()
 
-    def _resolve_until(self, spec: object) -> datetime | None:
-        text = "" if spec is None else str(spec)
-        try:
-            return self.engine.resolve_until(text)
-        except ValueError as error:
-            raise BadRequest(str(error)) from None
+    @property
+    def ui_attached(self) -> bool:
+        """Whether a tray is subscribed over the socket (single-instance hand-off)."""
+        return self._ipc_subscribers > 0
 
-    def _find_location(self, location_id: object) -> Location | None:
-        if location_id in (None, "", "auto"):
-            return None
-        for entry in self.config.locations:
-            if entry.id == location_id:
-                return Location(entry.id, entry.type, entry.name or entry.id)
-        raise BadRequest(f"no location {location_id!r} in the configuration")
+    async def credentials_changed(self, backend: str) -> None:
+        """A secret was set or replaced: read them again; a waiting backend retries now."""
+        if self._secrets is not None:
+            self._secrets.forget()
+            await asyncio.to_thread(self._secrets.load, _secret_pairs(self.config))
+        if self._dispatcher is not None:
+            self._dispatcher.credentials_changed(backend)
 
-    async def _probe(self, name: str) -> dict[str, str]:
-        for backend in self._backends:
-            if backend.name == name:
-                report = await backend.probe()
-                return {"status": report.status.value, "detail": report.detail, "fix": report.fix}
-        raise BadRequest(f"no enabled backend named {name!r}")
+    def backend(self, name: str) -> Backend | None:
+        return next((b for b in self._backends if b.name == name), None)
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
 
     # -- what the CLI and the tray show ------------------------------------------
 
@@ -580,14 +527,6 @@ def _secret_pairs(config: Config) -> list[tuple[str, str]]:
     ]
     pairs += [(f"calendar:{cal.name}", "url") for cal in config.calendars if cal.url_secret]
     return pairs
-
-
-def _parse_status(value: object) -> Status:
-    try:
-        return Status(str(value))
-    except ValueError:
-        names = ", ".join(s.value for s in Status)
-        raise BadRequest(f"unknown status {value!r}; use one of {names}") from None
 
 
 def run_headless(paths: Paths) -> int:
