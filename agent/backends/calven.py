@@ -146,16 +146,14 @@ class CalvenBackend(HttpBackend):
         reply = await self._post_events([event])
         if reply.result.outcome is not Outcome.OK:
             return reply.result
-        body = reply.json()
-        results = body.get("results") if isinstance(body, dict) else None
-        if not isinstance(results, list):
+        try:
+            item = reply.item_for("results", "eventId", event["eventId"])
+        except ValueError:
             return Result(Outcome.RETRY, "Calven sent an unreadable reply")
-        for item in results:
-            if isinstance(item, dict) and item.get("eventId") == event["eventId"]:
-                code = item.get("resultCode")
-                if code != 0:
-                    text = str(item.get("message") or "no message")
-                    return Result(Outcome.PERMANENT, f"Calven refused the event: {text} ({code})")
+        if item is not None and item.get("resultCode") != 0:
+            code = item.get("resultCode")
+            text = str(item.get("message") or "no message")
+            return Result(Outcome.PERMANENT, f"Calven refused the event: {text} ({code})")
         return Result(Outcome.OK)
 
     async def _probe(self) -> Reply:

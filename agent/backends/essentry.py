@@ -243,16 +243,13 @@ class EssentryBackend(HttpBackend):
             return reply
         if reply.result.outcome is not Outcome.OK:
             return reply.result
-        body = reply.json()
-        results = body.get("events") if isinstance(body, dict) else None
-        if not isinstance(results, list):
+        try:
+            item = reply.item_for("events", "sourceId", event["sourceId"])
+        except ValueError:
             return Result(Outcome.RETRY, "essentry sent an unreadable reply")
-        for item in results:
-            if isinstance(item, dict) and item.get("sourceId") == event["sourceId"]:
-                status = item.get("status")
-                if status != "SUCCESS":
-                    text = f"essentry refused {event['name']!r}: {status}"
-                    return Result(Outcome.PERMANENT, text)
+        if item is not None and item.get("status") != "SUCCESS":
+            text = f"essentry refused {event['name']!r}: {item.get('status')}"
+            return Result(Outcome.PERMANENT, text)
         fingerprint = message.key.rpartition("@")[2]
         self._synced[event["sourceId"]] = {"fingerprint": fingerprint, "event": event}
         try:

@@ -174,6 +174,17 @@ class Reply:
         except (ValueError, UnicodeDecodeError):
             return None
 
+    def item_for(self, list_key: str, id_key: str, wanted: object) -> dict[str, Any] | None:
+        """The per-item verdict for ``wanted`` in a batch reply (Calven, essentry).
+
+        Raises ValueError when the body has no ``list_key`` list: an unreadable reply.
+        """
+        body = self.json()
+        items = body.get(list_key) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise ValueError(f"no {list_key!r} list in the reply")
+        return next((i for i in items if isinstance(i, dict) and i.get(id_key) == wanted), None)
+
 
 async def exchange(
     client: httpx.AsyncClient,
