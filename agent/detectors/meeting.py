@@ -8,8 +8,9 @@ meeting start and end from that list, so nothing here runs at those instants.
 A calendar that fails keeps its last good meetings (from memory or the copy on
 disk) and says why in ``report()``.
 
-Threading: every method runs on the agent's loop; parsing, file reads and keyring
-look-ups run on worker threads.
+Threading: every method runs on the agent's loop; file reads and keyring look-ups
+run on worker threads, parsing in a short-lived helper process (calendar_helper.py)
+so that a big calendar never swells the agent.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from agent.detectors.calendar_fetch import (
     download,
     url_problem,
 )
-from agent.detectors.calendar_parse import CalendarError, ParsedCalendar, parse_calendar
+from agent.detectors.calendar_helper import MAX_BYTES, parse_in_helper
+from agent.detectors.calendar_parse import CalendarError, ParsedCalendar
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +193,9 @@ class MeetingDetector:
             stamp = (stat.st_mtime_ns, stat.st_size)
             if stamp == calendar.file_stamp and calendar.data is not None:
                 return
+            if stat.st_size > MAX_BYTES:
+                self._fail(calendar, f"{path} is larger than {MAX_BYTES // 2**20} MB")
+                return
             data = await asyncio.to_thread(path.read_bytes)
         except OSError as error:
             self._fail(calendar, f"cannot read {path}: {error.strerror or error}")
@@ -260,8 +265,7 @@ class MeetingDetector:
         start, end = self._window()
         label = calendar.entry.path or f"calendar {calendar.entry.name!r}"
         try:
-            parsed: ParsedCalendar = await asyncio.to_thread(
-                parse_calendar,
+            parsed: ParsedCalendar = await parse_in_helper(
                 data,
                 source=label,
                 start=start,
