@@ -67,6 +67,9 @@ def join_url(
 ) -> str | None:
     """The meeting's join link (see the module docstring for the order), else None."""
     for value in conference:
+        whole = value.strip()
+        if whole.lower().startswith("https://") and not any(c.isspace() for c in whole):
+            return _unwrap(whole)  # the property is the link, even with odd characters
         for candidate in urls(value):
             if candidate.lower().startswith("https://"):
                 return candidate
