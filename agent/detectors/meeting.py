@@ -65,7 +65,7 @@ class _Calendar:
     data: bytes | None = None  # last good ICS
     meetings: tuple[Meeting, ...] = ()
     problem: str = ""  # why the current data is stale or missing ("" = fine)
-    skipped: tuple[str, ...] = ()  # broken events left out of the last good copy
+    skipped: tuple[str, ...] = ()  # events skipped or repaired in the last good copy
     updated: datetime | None = None
     file_stamp: tuple[int, int] | None = None
     url: str = ""
@@ -329,7 +329,8 @@ class MeetingDetector:
                 when = calendar.updated.strftime("%H:%M UTC") if calendar.updated else "?"
                 detail = f"{len(calendar.meetings)} meetings in the window, read at {when}"
             if calendar.skipped:
-                detail += f" ({len(calendar.skipped)} broken events skipped: {calendar.skipped[0]})"
+                count, first = len(calendar.skipped), calendar.skipped[0]
+                detail += f" ({count} event problem{'s' if count > 1 else ''}: {first})"
             reports.append(SourceReport(SIGNAL, source, calendar.data is not None, detail))
         return reports
 
