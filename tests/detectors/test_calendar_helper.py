@@ -23,6 +23,12 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def parse_empty_with(command: list[str]) -> None:
+    empty = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    start, end = utc(2026, 1, 1), utc(2026, 1, 2)
+    asyncio.run(parse_in_helper(empty, source="x.ics", start=start, end=end, command=command))
+
+
 @pytest.mark.parametrize(
     ("path", "start", "end"),
     [
@@ -60,29 +66,13 @@ def test_broken_calendar_is_a_calendar_error_naming_the_line() -> None:
 )
 def test_a_failing_helper_is_a_calendar_error(command: list[str], message: str) -> None:
     with pytest.raises(CalendarError, match=message):
-        asyncio.run(
-            parse_in_helper(
-                b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-                source="x.ics",
-                start=utc(2026, 1, 1),
-                end=utc(2026, 1, 2),
-                command=command,
-            )
-        )
+        parse_empty_with(command)
 
 
 def test_a_hanging_helper_is_killed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(calendar_helper, "HELPER_TIMEOUT", 0.5)
     with pytest.raises(CalendarError, match="took over"):
-        asyncio.run(
-            parse_in_helper(
-                b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-                source="x.ics",
-                start=utc(2026, 1, 1),
-                end=utc(2026, 1, 2),
-                command=[sys.executable, "-c", "import time; time.sleep(60)"],
-            )
-        )
+        parse_empty_with([sys.executable, "-c", "import time; time.sleep(60)"])
 
 
 def test_too_big_is_refused_before_starting_a_process() -> None:
