@@ -8,6 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.core.signals import Attendee
 from agent.detectors.calendar_parse import (
@@ -214,3 +216,42 @@ def test_display_name_zone_without_vtimezone_in_a_recurring_series() -> None:
     )
     # 9:00 in New York: EST (-05:00) in November; the 9th is excluded.
     assert [m.start for m in parsed.meetings] == [utc(2026, 11, 2, 14), utc(2026, 11, 16, 14)]
+
+
+EVENT_LINES = st.sampled_from(
+    [
+        "BEGIN:VEVENT",
+        "END:VEVENT",
+        "UID:a",
+        "DTSTART:20261116T100000Z",
+        "DTSTART;VALUE=DATE:20261116",
+        'DTSTART;TZID="(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna":20261116T1000',
+        "DTSTART;TZID=Nowhere:20261116T100000",
+        "DTEND:20261115T100000Z",
+        "DTEND:2026",
+        "DURATION:PT1H",
+        "DURATION:bad",
+        "RRULE:FREQ=DAILY;COUNT=3",
+        "RRULE:FREQ=NONSENSE",
+        "EXDATE:20261117T100000Z",
+        "RECURRENCE-ID:20261117T100000Z",
+        "X-MICROSOFT-CDO-BUSYSTATUS:OOF",
+        "X-GOOGLE-CONFERENCE:https://meet.google.com/abc-defg-hij",
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:me@example.com",
+        "X-WR-TIMEZONE:Mars/Olympus",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(EVENT_LINES, max_size=25))
+def test_any_calendar_gives_meetings_or_a_clear_error(lines: list[str]) -> None:
+    data = "\r\n".join(["BEGIN:VCALENDAR", *lines, "END:VCALENDAR", ""]).encode()
+    try:
+        parsed = parse_calendar(
+            data, source="p.ics", start=utc(2026, 11, 16), end=utc(2026, 11, 18)
+        )
+    except CalendarError as error:
+        assert str(error).startswith("p.ics")
+    else:
+        assert all(m.end >= m.start for m in parsed.meetings)
