@@ -17,6 +17,7 @@ from agent.cli.exit_codes import CliError, ExitCode
 
 GROUPS = (run, presence, secret, config, doctor, autostart)
 HELPER = "_read-secrets"
+CALENDAR_HELPER = "_parse-calendar"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from agent.secret_cache import serve_helper
 
         return serve_helper()
+    if arguments == [CALENDAR_HELPER]:
+        # Not a user command: parses a calendar for the running agent (calendar_helper.py).
+        from agent.detectors.calendar_helper import serve_helper as serve_calendar_helper
+
+        return serve_calendar_helper()
     parser = build_parser()
     args = parser.parse_args(arguments)
     if getattr(args, "func", None) is None:

@@ -8,8 +8,9 @@ meeting start and end from that list, so nothing here runs at those instants.
 A calendar that fails keeps its last good meetings (from memory or the copy on
 disk) and says why in ``report()``.
 
-Threading: every method runs on the agent's loop; parsing, file reads and keyring
-look-ups run on worker threads.
+Threading: every method runs on the agent's loop; file reads and keyring look-ups
+run on worker threads, parsing in a short-lived helper process (calendar_helper.py)
+so that a big calendar never swells the agent.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from agent.detectors.calendar_fetch import (
     download,
     url_problem,
 )
-from agent.detectors.calendar_parse import CalendarError, ParsedCalendar, parse_calendar
+from agent.detectors.calendar_helper import MAX_BYTES, parse_in_helper
+from agent.detectors.calendar_parse import CalendarError, ParsedCalendar
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,7 @@ class _Calendar:
     data: bytes | None = None  # last good ICS
     meetings: tuple[Meeting, ...] = ()
     problem: str = ""  # why the current data is stale or missing ("" = fine)
-    skipped: tuple[str, ...] = ()  # broken events left out of the last good copy
+    skipped: tuple[str, ...] = ()  # events skipped or repaired in the last good copy
     updated: datetime | None = None
     file_stamp: tuple[int, int] | None = None
     url: str = ""
@@ -191,6 +193,9 @@ class MeetingDetector:
             stamp = (stat.st_mtime_ns, stat.st_size)
             if stamp == calendar.file_stamp and calendar.data is not None:
                 return
+            if stat.st_size > MAX_BYTES:
+                self._fail(calendar, f"{path} is larger than {MAX_BYTES // 2**20} MB")
+                return
             data = await asyncio.to_thread(path.read_bytes)
         except OSError as error:
             self._fail(calendar, f"cannot read {path}: {error.strerror or error}")
@@ -260,8 +265,7 @@ class MeetingDetector:
         start, end = self._window()
         label = calendar.entry.path or f"calendar {calendar.entry.name!r}"
         try:
-            parsed: ParsedCalendar = await asyncio.to_thread(
-                parse_calendar,
+            parsed: ParsedCalendar = await parse_in_helper(
                 data,
                 source=label,
                 start=start,
@@ -325,7 +329,8 @@ class MeetingDetector:
                 when = calendar.updated.strftime("%H:%M UTC") if calendar.updated else "?"
                 detail = f"{len(calendar.meetings)} meetings in the window, read at {when}"
             if calendar.skipped:
-                detail += f" ({len(calendar.skipped)} broken events skipped: {calendar.skipped[0]})"
+                count, first = len(calendar.skipped), calendar.skipped[0]
+                detail += f" ({count} event problem{'s' if count > 1 else ''}: {first})"
             reports.append(SourceReport(SIGNAL, source, calendar.data is not None, detail))
         return reports
 

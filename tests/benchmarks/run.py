@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: make ``tests.*`` importable
 
 from tests.benchmarks import (  # noqa: E402
+    bench_calendar,
     bundle,
     external,
     footprint,
@@ -52,6 +53,7 @@ SECTIONS: list[tuple[str, Section]] = [
     ("reaction lock", reaction.lock),
     ("delivery", external.delivery),
     ("engine", external.engine),
+    ("calendar", bench_calendar.section),
     ("bundle", bundle.bundle),
 ]
 

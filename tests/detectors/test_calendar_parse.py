@@ -8,6 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.core.signals import Attendee
 from agent.detectors.calendar_parse import (
@@ -135,3 +137,121 @@ def test_join_url_prefers_meeting_services_and_falls_back_to_url() -> None:
         join_url("https://intranet.example.com/x", "https://zoom.us/j/1", "")
         == "https://zoom.us/j/1"
     )
+
+
+def one_event(*lines: str) -> bytes:
+    body = "\r\n".join(lines)
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:e\r\nSUMMARY:Sync\r\n"
+        f"{body}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def parse_one(*lines: str) -> ParsedCalendar:
+    return parse_calendar(
+        one_event("DTSTART:20261116T100000Z", "DTEND:20261116T110000Z", *lines),
+        source="one.ics",
+        start=utc(2026, 11, 16),
+        end=utc(2026, 11, 17),
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "busy"),
+    [
+        ((), True),
+        (("TRANSP:TRANSPARENT",), False),
+        (("X-MICROSOFT-CDO-BUSYSTATUS:FREE",), False),
+        (("X-MICROSOFT-CDO-BUSYSTATUS:WORKINGELSEWHERE",), False),
+        (("X-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE",), True),
+        (("X-MICROSOFT-CDO-BUSYSTATUS:OOF",), True),
+        (("X-MICROSOFT-CDO-BUSYSTATUS:BUSY", "TRANSP:TRANSPARENT"), True),
+        (("X-MICROSOFT-CDO-BUSYSTATUS:FREE", "TRANSP:OPAQUE"), False),
+    ],
+)
+def test_busy_status_wins_over_transp_where_outlook_wrote_one(
+    lines: tuple[str, ...], busy: bool
+) -> None:
+    assert bool(parse_one(*lines).meetings) is busy
+
+
+def test_join_link_only_in_the_html_description() -> None:
+    parsed = parse_one(
+        "DESCRIPTION:See the invitation.",
+        'X-ALT-DESC;FMTTYPE=text/html:<a href="https://meet.jit.si/Weekly">Join</a>',
+    )
+    assert parsed.meetings[0].join_url == "https://meet.jit.si/Weekly"
+
+
+def test_unknown_zone_is_read_as_local_time_and_named() -> None:
+    data = one_event(
+        "DTSTART;TZID=Atlantis Standard Time:20261116T100000",
+        "DTEND;TZID=Atlantis Standard Time:20261116T110000",
+    )
+    parsed = parse_calendar(
+        data,
+        source="one.ics",
+        start=utc(2026, 11, 16),
+        end=utc(2026, 11, 17),
+        default_tz=ZoneInfo("Europe/Berlin"),
+    )
+    assert parsed.meetings[0].start == utc(2026, 11, 16, 9)
+    assert parsed.problems == (
+        "one.ics:6: unknown time zone 'Atlantis Standard Time', read as local time",
+    )
+
+
+def test_display_name_zone_without_vtimezone_in_a_recurring_series() -> None:
+    zone = '"(UTC-05:00) Eastern Time (US & Canada)"'
+    parsed = parse_calendar(
+        one_event(
+            f"DTSTART;TZID={zone}:20261102T090000",
+            f"DTEND;TZID={zone}:20261102T093000",
+            "RRULE:FREQ=WEEKLY",
+            f"EXDATE;TZID={zone}:20261109T090000",
+        ),
+        source="one.ics",
+        start=utc(2026, 11, 1),
+        end=utc(2026, 11, 20),
+    )
+    # 9:00 in New York: EST (-05:00) in November; the 9th is excluded.
+    assert [m.start for m in parsed.meetings] == [utc(2026, 11, 2, 14), utc(2026, 11, 16, 14)]
+
+
+EVENT_LINES = st.sampled_from(
+    [
+        "BEGIN:VEVENT",
+        "END:VEVENT",
+        "UID:a",
+        "DTSTART:20261116T100000Z",
+        "DTSTART;VALUE=DATE:20261116",
+        'DTSTART;TZID="(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna":20261116T1000',
+        "DTSTART;TZID=Nowhere:20261116T100000",
+        "DTEND:20261115T100000Z",
+        "DTEND:2026",
+        "DURATION:PT1H",
+        "DURATION:bad",
+        "RRULE:FREQ=DAILY;COUNT=3",
+        "RRULE:FREQ=NONSENSE",
+        "EXDATE:20261117T100000Z",
+        "RECURRENCE-ID:20261117T100000Z",
+        "X-MICROSOFT-CDO-BUSYSTATUS:OOF",
+        "X-GOOGLE-CONFERENCE:https://meet.google.com/abc-defg-hij",
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:me@example.com",
+        "X-WR-TIMEZONE:Mars/Olympus",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(EVENT_LINES, max_size=25))
+def test_any_calendar_gives_meetings_or_a_clear_error(lines: list[str]) -> None:
+    data = "\r\n".join(["BEGIN:VCALENDAR", *lines, "END:VCALENDAR", ""]).encode()
+    try:
+        parsed = parse_calendar(
+            data, source="p.ics", start=utc(2026, 11, 16), end=utc(2026, 11, 18)
+        )
+    except CalendarError as error:
+        assert str(error).startswith("p.ics")
+    else:
+        assert all(m.end >= m.start for m in parsed.meetings)
