@@ -7,8 +7,8 @@ A request names its command in ``cmd``; the reply says ``ok`` and, when not, an
 and the tray read them; mypy checks both sides against this one module.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: TypedDict must see ``NotRequired`` at run
+# time to tell optional keys from required ones.
 from typing import Literal, NotRequired, Required, TypedDict
 
 from agent.core.views import EngineView, LocationView
