@@ -33,7 +33,8 @@ from agent.core.signals import (
     Observation,
     SleepObserved,
 )
-from agent.snapshot import Snapshot, build_snapshot, detection_summary, health
+from agent.protocol import ActivatingSnapshot, Reply, Request, Snapshot
+from agent.snapshot import build_snapshot, detection_summary, health
 from agent.state_file import StateFile
 
 if TYPE_CHECKING:
@@ -48,8 +49,6 @@ if TYPE_CHECKING:
     from agent.secret_cache import SecretCache
 
 log = logging.getLogger(__name__)
-
-Request = dict[str, Any]
 
 #: How long the agent waits for queued changes to go out before the machine sleeps.
 SLEEP_FLUSH_SECONDS = 3.0
@@ -463,7 +462,7 @@ class AgentService:
 
     # -- commands ------------------------------------------------------------------
 
-    async def handle(self, request: Request) -> dict[str, Any]:
+    async def handle(self, request: Request) -> Reply:
         """The one entry point for commands, from the IPC socket and the tray alike."""
         from agent.commands import execute
 
@@ -477,7 +476,7 @@ class AgentService:
         """Re-evaluate after a command and tell subscribers (``activate``: open the tray)."""
         self._step()
         if activate:
-            snapshot = {**self.snapshot(), "activate": True}
+            snapshot: ActivatingSnapshot = {**self.snapshot(), "activate": True}
             for callback in list(self._subscribers):
                 callback(snapshot)
         else:

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from agent.core.model import Location, Status
+from agent.protocol import Reply, Request
 
 if TYPE_CHECKING:
     from agent.app import AgentService
 
 log = logging.getLogger(__name__)
 
-Reply = dict[str, Any]
+#: What a command adds to ``{"ok": true}``.
+Answer = dict[str, Any]
 
 
 class BadRequest(Exception):
     """A command with bad input (exit code 2 on the command line)."""
 
 
-async def execute(service: AgentService, request: dict[str, Any]) -> Reply:
+async def execute(service: AgentService, request: Request) -> Reply:
     try:
         reply = await _run(service, request)
     except BadRequest as error:
@@ -33,10 +35,10 @@ async def execute(service: AgentService, request: dict[str, Any]) -> Reply:
     except Exception as error:
         log.exception("command %r failed", request.get("cmd"))
         return {"ok": False, "error": str(error), "code": 1}
-    return {"ok": True, **reply}
+    return cast(Reply, {"ok": True, **reply})
 
 
-async def _run(service: AgentService, request: dict[str, Any]) -> Reply:
+async def _run(service: AgentService, request: Request) -> Answer:
     command = request.get("cmd")
     engine = service.engine
     if command == "status":
@@ -67,7 +69,7 @@ async def _run(service: AgentService, request: dict[str, Any]) -> Reply:
     elif command != "activate":
         raise BadRequest(f"unknown command {command!r}")
     service.changed_by_user(activate=command == "activate")
-    reply: Reply = {"snapshot": service.snapshot()}
+    reply: Answer = {"snapshot": service.snapshot()}
     if command == "activate":
         reply["ui"] = service.ui_attached
     return reply

@@ -280,9 +280,9 @@ def _ipc(paths: Paths) -> Section:
     except (OSError, ValueError) as error:
         section.add(f"socket {paths.socket_path} did not answer: {error}")
         return section
-    snapshot = reply.get("snapshot") or {}
-    section.add(
-        f"running (pid {snapshot.get('pid', '?')}), status {snapshot.get('status', '?')}, "
-        f"socket {paths.socket_path}"
+    snapshot = reply.get("snapshot")
+    pid, status = (
+        (snapshot.get("pid", "?"), snapshot.get("status", "?")) if snapshot else ("?", "?")
     )
+    section.add(f"running (pid {pid}), status {status}, socket {paths.socket_path}")
     return section

@@ -33,7 +33,9 @@ import struct
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+from agent.protocol import Reply, Request, Snapshot
 
 if TYPE_CHECKING:
     import asyncio
@@ -43,8 +45,8 @@ log = logging.getLogger(__name__)
 MAX_LINE = 64 * 1024
 #: Pushed messages a subscriber may have waiting before it is dropped.
 SUBSCRIBER_QUEUE = 64
-Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
-Push = Callable[[dict[str, Any]], None]
+Handler = Callable[[Request], Awaitable[Reply]]
+Push = Callable[[Snapshot], None]
 #: Registers a subscriber's ``push`` and returns the function that unregisters it.
 Subscribe = Callable[[Push], Callable[[], None]]
 
@@ -81,7 +83,7 @@ def pipe_name(path: Path) -> str:
     return rf"\\.\pipe\presence-agent-{user}-{digest}"
 
 
-def _error(message: str, code: int = 2) -> dict[str, Any]:
+def _error(message: str, code: int = 2) -> Reply:
     return {"ok": False, "error": message, "code": code}
 
 
@@ -195,9 +197,9 @@ async def _stream(
     """Write pushed messages until the client hangs up or falls too far behind."""
     import asyncio
 
-    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE)
+    queue: asyncio.Queue[Snapshot] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE)
 
-    def push(message: dict[str, Any]) -> None:
+    def push(message: Snapshot) -> None:
         if writer.transport.is_closing():
             return
         try:
@@ -228,7 +230,7 @@ async def _until_eof(reader: asyncio.StreamReader) -> None:
         pass
 
 
-async def _answer(line: bytes, handler: Handler) -> dict[str, Any]:
+async def _answer(line: bytes, handler: Handler) -> Reply:
     try:
         request = json.loads(line)
     except (ValueError, UnicodeDecodeError):
@@ -236,14 +238,14 @@ async def _answer(line: bytes, handler: Handler) -> dict[str, Any]:
     if not isinstance(request, dict):
         return _error("request must be a JSON object")
     try:
-        reply = await handler(request)
+        reply = await handler(cast(Request, request))
     except Exception as error:  # a handler bug must not take the server down
         log.exception("ipc: handler failed for %s", request.get("cmd"))
         return _error(f"internal error: {error}", code=1)
     return reply
 
 
-async def _reply(writer: asyncio.StreamWriter, reply: dict[str, Any]) -> None:
+async def _reply(writer: asyncio.StreamWriter, reply: Reply | Snapshot) -> None:
     writer.write(json.dumps(reply, default=str).encode() + b"\n")
     await writer.drain()
 
@@ -287,16 +289,16 @@ def _connect(path: Path, timeout: float) -> socket.socket:
     return sock
 
 
-def request(path: Path, message: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+def request(path: Path, message: Request, timeout: float = 5.0) -> Reply:
     """Send one request and wait for its reply; raises AgentNotRunning or TimeoutError."""
     data = json.dumps(message).encode() + b"\n"
     if sys.platform == "win32":
-        return _parse(pipe_request(pipe_name(path), data, timeout))
+        return cast(Reply, _parse(pipe_request(pipe_name(path), data, timeout)))
     with _connect(path, timeout) as sock:
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             # A server that refuses us answers and hangs up at once: read that answer.
             sock.sendall(data)
-        return _parse(_read_reply(sock.recv))
+        return cast(Reply, _parse(_read_reply(sock.recv)))
 
 
 def _read_reply(read: Callable[[int], bytes]) -> bytes:
@@ -409,9 +411,9 @@ class Subscription:
         if self._sock is not None:
             self._sock.settimeout(None)  # pushes come whenever something changes
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Snapshot]:
         while (message := self._next()) is not None:
-            yield message
+            yield cast(Snapshot, message)
         if not self._closed:
             raise AgentNotRunning("the agent closed the connection")
 

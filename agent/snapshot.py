@@ -5,19 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from agent import __version__
 from agent.core.engine import Engine
 from agent.detectors.base import Detector
-
-Snapshot = dict[str, Any]
+from agent.protocol import BackendView, DetectionView, Snapshot
 
 
 def build_snapshot(
     engine: Engine,
-    backends: dict[str, dict[str, Any]],
-    detection: dict[str, Any],
+    backends: dict[str, BackendView],
+    detection: DetectionView,
     config_path: str,
     config_problems: Sequence[str],
 ) -> Snapshot:
@@ -44,7 +42,7 @@ def build_snapshot(
     }
 
 
-def detection_summary(detectors: Iterable[Detector], notes: Sequence[str]) -> dict[str, Any]:
+def detection_summary(detectors: Iterable[Detector], notes: Sequence[str]) -> DetectionView:
     """The source in use per signal, whether detection is degraded, and why."""
     sources: dict[str, str] = {}
     all_notes = list(notes)
@@ -58,14 +56,17 @@ def detection_summary(detectors: Iterable[Detector], notes: Sequence[str]) -> di
     return {"degraded": degraded, "sources": sources, "notes": all_notes}
 
 
-def health(snapshot: Snapshot) -> Any:
+Health = tuple[dict[str, tuple[str, int, str | None]], bool, list[str]]
+
+
+def health(snapshot: Snapshot) -> Health:
     """What of a snapshot can change between presence changes: delivery and detection."""
     backends = {
-        name: (entry.get("state"), entry.get("queue_depth"), entry.get("last_error"))
-        for name, entry in snapshot.get("backends", {}).items()
+        name: (entry["state"], entry["queue_depth"], entry["last_error"])
+        for name, entry in snapshot["backends"].items()
     }
-    detection = snapshot.get("detection", {})
-    return backends, detection.get("degraded"), detection.get("notes")
+    detection = snapshot["detection"]
+    return backends, detection["degraded"], detection["notes"]
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -12,6 +12,7 @@ from agent.cli.exit_codes import CliError, ExitCode
 from agent.cli.talk import ask, paths_for
 from agent.core.durations import parse_duration
 from agent.core.model import Status
+from agent.protocol import Request, Snapshot
 
 UNTIL_WORDS = ("today", "tomorrow", "week", "never")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
@@ -83,9 +84,9 @@ def parse_status(text: str) -> Status:
 def set_status(args: argparse.Namespace) -> int:
     status = parse_status(args.status)
     until = check_until(args.duration)
-    request = {"cmd": "set", "status": status.value, "message": args.message, "for": until}
+    request: Request = {"cmd": "set", "status": status.value, "message": args.message, "for": until}
     reply = ask(paths_for(args), request)
-    print(_summary(reply.get("snapshot") or {}) or f"Status set to {status.label}.")
+    print(_summary(reply.get("snapshot")) or f"Status set to {status.label}.")
     return ExitCode.OK
 
 
@@ -100,25 +101,28 @@ def pin_location(args: argparse.Namespace) -> int:
     return _simple(args, {"cmd": "pin", "location": location}, message)
 
 
-def _simple(args: argparse.Namespace, request: dict[str, Any], done: str) -> int:
+def _simple(args: argparse.Namespace, request: Request, done: str) -> int:
     reply = ask(paths_for(args), request)
-    print(_summary(reply.get("snapshot") or {}) or done)
+    print(_summary(reply.get("snapshot")) or done)
     return ExitCode.OK
 
 
 def show_status(args: argparse.Namespace) -> int:
     reply = ask(paths_for(args), {"cmd": "status"})
-    snapshot = reply.get("snapshot") or {}
+    snapshot = reply.get("snapshot")
     if args.json:
-        print(json.dumps(snapshot, indent=2, sort_keys=True))
+        print(json.dumps(snapshot or {}, indent=2, sort_keys=True))
         return ExitCode.OK
+    if snapshot is None:
+        raise CliError("the agent sent no status")
     print(_summary(snapshot))
     for line in _details(snapshot):
         print(line)
     return ExitCode.OK
 
 
-def _summary(snapshot: dict[str, Any]) -> str:
+def _summary(snapshot: Snapshot | None) -> str:
+    # Read with .get: an agent of another version may leave a key out.
     if not snapshot:
         return ""
     label = snapshot.get("label") or snapshot.get("status", "?")
@@ -129,26 +133,26 @@ def _summary(snapshot: dict[str, Any]) -> str:
     return line
 
 
-def _details(snapshot: dict[str, Any]) -> list[str]:
+def _details(snapshot: Snapshot) -> list[str]:
     lines = []
     if snapshot.get("until"):
         lines.append(f"  until     {snapshot['until']}")
     location = snapshot.get("location")
-    if isinstance(location, dict):
+    if location:
         lines.append(f"  location  {location.get('name') or location.get('id')}")
     if snapshot.get("paused_until"):
         lines.append(f"  paused    until {snapshot['paused_until']}")
     meeting = snapshot.get("meeting")
-    if isinstance(meeting, dict):
+    if meeting:
         lines.append(f"  meeting   {meeting.get('title', '')} (until {meeting.get('end', '?')})")
-    for name, backend in sorted((snapshot.get("backends") or {}).items()):
+    for name, backend in sorted(snapshot.get("backends", {}).items()):
         state = backend.get("state", "?")
         extra = f", {backend['queue_depth']} queued" if backend.get("queue_depth") else ""
         error = f": {backend['last_error']}" if backend.get("last_error") else ""
         lines.append(f"  backend   {name} ({backend.get('type', '?')}) {state}{extra}{error}")
-    detection = snapshot.get("detection") or {}
-    if detection.get("degraded"):
-        lines.append("  detection degraded: " + "; ".join(detection.get("notes") or []))
-    for problem in (snapshot.get("config") or {}).get("problems") or []:
+    detection = snapshot.get("detection")
+    if detection and detection.get("degraded"):
+        lines.append("  detection degraded: " + "; ".join(detection.get("notes", [])))
+    for problem in snapshot.get("config", {"path": "", "problems": []}).get("problems", []):
         lines.append(f"  config    {problem}")
     return lines

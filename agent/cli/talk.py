@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from agent.cli.exit_codes import CliError, ExitCode
 from agent.config.paths import Paths
+from agent.protocol import Reply, Request
 
 
 def paths_for(args: argparse.Namespace) -> Paths:
     return Paths.from_environment(config_override=getattr(args, "config", None))
 
 
-def ask(paths: Paths, message: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
+def ask(paths: Paths, message: Request, timeout: float = 10.0) -> Reply:
     """The agent's reply to ``message``; CliError with the right exit code otherwise."""
     from agent import ipc
 

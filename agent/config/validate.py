@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from agent.backends.http import url_problem
 from agent.config.build import looks_secret, secret_message
+from agent.config.locations import validate_locations
 from agent.config.schema import CHOICES, SCHEMA_VERSION, BackendEntry, Config
 from agent.core.rules import rule_problems
 
@@ -104,8 +105,6 @@ def _unique(names: Iterable[str], table: str) -> Iterable[tuple[str, str]]:
 
 def _locations(config: Config) -> Iterable[tuple[str, str]]:
     """Ids, parents and every matcher (CIDR, MAC, DNS name, SSID), checked by the matcher."""
-    from agent.detectors.location_match import validate_locations
-
     yield from validate_locations(config.locations)
 
 

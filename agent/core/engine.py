@@ -10,7 +10,6 @@ the same changes. Not thread-safe: call it from one thread (the agent's loop).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from agent.core.clock import Clock
 from agent.core.debounce import Hysteresis, Settled
@@ -32,6 +31,7 @@ from agent.core.signals import (
     SleepObserved,
 )
 from agent.core.until import resolve_until
+from agent.core.views import EngineView
 
 __all__ = ["Engine", "EngineSettings", "SavedState"]
 
@@ -204,7 +204,7 @@ class Engine:
         """The user's choices to persist (the app writes them to state.json)."""
         return SavedState(self._override, self._pause, self._pin)
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> EngineView:
         """The engine's part of ``status --json``: signals, choices, meetings, why."""
         now = self._clock.now()
         idle = self._idle_now(now)

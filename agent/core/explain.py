@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
 
 from agent.core.model import Location, PresenceState
 from agent.core.signals import Meeting
+from agent.core.views import LocationView, MeetingView
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def meeting_json(meeting: Meeting | None) -> dict[str, Any] | None:
+def meeting_json(meeting: Meeting | None) -> MeetingView | None:
     if meeting is None:
         return None
     return {
@@ -92,7 +92,7 @@ def meeting_json(meeting: Meeting | None) -> dict[str, Any] | None:
     }
 
 
-def location_json(location: Location | None) -> dict[str, str] | None:
+def location_json(location: Location | None) -> LocationView | None:
     if location is None:
         return None
     return {"id": location.id, "type": location.type, "name": location.name}

@@ -36,7 +36,6 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from agent.backends.base import (
     Backend,
@@ -51,6 +50,7 @@ from agent.core.clock import Clock
 from agent.core.model import PresenceChange, PresenceState
 from agent.delivery.outbox import Batch, Outbox, StoredMessage
 from agent.delivery.retry import Backoff
+from agent.protocol import BackendView
 
 log = logging.getLogger(__name__)
 
@@ -219,12 +219,12 @@ class Dispatcher:
                 lane.backoff.reset()
                 lane.wake()
 
-    def status(self) -> dict[str, dict[str, Any]]:
+    def status(self) -> dict[str, BackendView]:
         """Per backend, the ``backends`` entry of the status snapshot."""
-        result: dict[str, dict[str, Any]] = {}
+        result: dict[str, BackendView] = {}
         for name, lane in self._lanes.items():
             record = self._outbox.record(name)
-            entry: dict[str, Any] = {
+            entry: BackendView = {
                 "type": lane.backend.type,
                 "kind": lane.backend.kind.value,
                 "state": lane.state,

@@ -17,21 +17,16 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import sys
-from collections.abc import Callable, Coroutine
-from typing import Protocol
+from collections.abc import Coroutine
 
+from agent.config.locations import LocationRule, compile_locations
 from agent.config.schema import Config
 from agent.core.model import Location
 from agent.core.signals import LocationObserved
 from agent.detectors.base import Sink, SourceReport
-from agent.detectors.location_match import (
-    LocationRule,
-    NetworkView,
-    WifiLink,
-    compile_locations,
-    match_location,
-)
+from agent.detectors.location_match import match_location
+from agent.platform.network import network_sources
+from agent.platform.network_watch import ChangeWatcher, NetworkReader, WifiSource
 
 log = logging.getLogger(__name__)
 
@@ -39,67 +34,6 @@ log = logging.getLogger(__name__)
 SETTLE_SECONDS = 0.2
 #: Where no push source works, how often the network is re-read.
 FALLBACK_RECHECK_SECONDS = 60.0
-
-
-class NetworkReader(Protocol):
-    """Reads the OS's network view; blocking, called from a worker thread."""
-
-    source: str
-
-    def read(self) -> NetworkView: ...
-
-
-class ChangeWatcher(Protocol):
-    """Calls ``on_change`` on the loop when addresses or routes change."""
-
-    source: str
-
-    def start(self, on_change: Callable[[], None]) -> None:
-        """Start watching (on the loop); raises when it cannot."""
-        ...
-
-    def stop(self) -> None: ...
-
-
-class WifiSource(Protocol):
-    """Wi-Fi links from a service (NetworkManager) that also says when they change."""
-
-    source: str
-
-    async def start(self, on_change: Callable[[], None]) -> None: ...
-
-    async def read(self) -> tuple[WifiLink, ...]: ...
-
-    async def stop(self) -> None: ...
-
-
-class CallbackWatcher:
-    """A :class:`ChangeWatcher` over an OS registration that calls back on its own thread.
-
-    ``register(callback)`` starts the OS notifications and returns the function that
-    cancels them; each callback is handed to the loop with ``call_soon_threadsafe``.
-    """
-
-    def __init__(
-        self, source: str, register: Callable[[Callable[[], None]], Callable[[], None]]
-    ) -> None:
-        self.source = source
-        self._register = register
-        self._cancel: Callable[[], None] | None = None
-
-    def start(self, on_change: Callable[[], None]) -> None:
-        loop = asyncio.get_running_loop()
-
-        def from_any_thread() -> None:
-            with contextlib.suppress(RuntimeError):  # the loop closed under us
-                loop.call_soon_threadsafe(on_change)
-
-        self._cancel = self._register(from_any_thread)
-
-    def stop(self) -> None:
-        if self._cancel is not None:
-            self._cancel()
-            self._cancel = None
 
 
 class LocationDetector:
@@ -289,19 +223,5 @@ class LocationDetector:
 
 def create_location_detector(config: Config) -> LocationDetector:
     """The detector with this OS's reader and change sources."""
-    if sys.platform.startswith("linux"):
-        from agent.platform.linux.net import LinuxNetReader, RouteWatcher
-        from agent.platform.linux.networkmanager import NetworkManagerWifi
-
-        return LocationDetector(config, LinuxNetReader(), RouteWatcher(), NetworkManagerWifi())
-    if sys.platform == "win32":
-        from agent.platform.windows import net as windows
-
-        watcher = CallbackWatcher("windows-notify", windows.register_address_changes)
-        return LocationDetector(config, windows.WindowsNetReader(), watcher)
-    if sys.platform == "darwin":
-        from agent.platform.macos import net as macos
-
-        watcher = CallbackWatcher("systemconfiguration", macos.register_network_changes)
-        return LocationDetector(config, macos.MacNetReader(), watcher)
-    raise RuntimeError(f"no network reader for {sys.platform}")
+    sources = network_sources()
+    return LocationDetector(config, sources.reader, sources.watcher, sources.wifi)

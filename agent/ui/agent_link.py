@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from agent import ipc
+from agent.protocol import Reply, Request, Snapshot
 
 if TYPE_CHECKING:
     from agent.config.paths import Paths
@@ -143,11 +144,10 @@ class AgentLink(QObject):
 
     # -- requests ---------------------------------------------------------------------
 
-    def call(
-        self, request: dict[str, Any], on_done: Callback | None = None
-    ) -> Future[dict[str, Any]]:
+    def call(self, request: Request, on_done: Callback | None = None) -> Future[Reply]:
         """Send one request to the agent; ``on_done(reply)`` runs on the GUI thread."""
         slow = request.get("cmd") == "test_backend"
+        future: Future[Reply]
         try:
             future = (self._work if slow else self._requests).submit(self._ask, request)
         except RuntimeError:  # stopped
@@ -178,7 +178,7 @@ class AgentLink(QObject):
 
         future.add_done_callback(done)
 
-    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _ask(self, request: Request) -> Reply:
         # Right after start-up (or a restart) the agent may still be coming up.
         self._ready.wait(START_TIMEOUT)
         slow = request.get("cmd") == "test_backend"
@@ -295,8 +295,8 @@ class AgentLink(QObject):
         if self._process is not None and self._process.poll() is not None:
             self._process = None
 
-    def _relay(self, snapshot: dict[str, Any]) -> None:
-        snapshot = dict(snapshot)
+    def _relay(self, pushed: Snapshot) -> None:
+        snapshot = dict(pushed)
         if snapshot.pop("activate", False):
             self.activated.emit()
         self.snapshot_changed.emit(snapshot)
@@ -306,7 +306,7 @@ class AgentStartFailed(Exception):
     """The agent the tray started exited before it opened its socket."""
 
 
-def _reply_of(future: Future[dict[str, Any]]) -> dict[str, Any]:
+def _reply_of(future: Future[Reply]) -> Reply:
     try:
         return future.result()
     except Exception as exc:

@@ -17,6 +17,7 @@ from PySide6.QtGui import QCursor, QDesktopServices
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from agent.core.model import Status
+from agent.protocol import Reply, Request
 from agent.ui import describe
 from agent.ui.agent_link import AgentLink
 from agent.ui.icons import status_icon
@@ -63,7 +64,7 @@ class TrayController(QObject):
         self.settings_window: SettingsWindow | None = None
         self.wizard: FirstRunWizard | None = None
         self.status_window: StatusWindow | None = None
-        self.last_reply: dict[str, Any] | None = None
+        self.last_reply: Reply | None = None
         self.recent: list[JournalEntry] = []
         self.tray.activated.connect(self._on_tray_activated)
         self.menu.request.connect(self.send)
@@ -102,11 +103,11 @@ class TrayController(QObject):
 
     # -- agent ------------------------------------------------------------------------
 
-    def send(self, request: dict[str, Any]) -> None:
+    def send(self, request: Request) -> None:
         """Send a request to the agent; failures are shown, never raised."""
         self.service.call(request, self._on_reply)
 
-    def _on_reply(self, reply: dict[str, Any]) -> None:
+    def _on_reply(self, reply: Reply) -> None:
         self.last_reply = reply
         if not reply.get("ok", False):
             error = str(reply.get("error") or "the request failed")

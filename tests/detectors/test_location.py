@@ -8,9 +8,10 @@ from collections.abc import Callable
 from agent.config.schema import Config, LocationEntry, LocationSettings
 from agent.core.model import Location
 from agent.core.signals import LocationObserved, Observation
-from agent.detectors.location import CallbackWatcher, LocationDetector, create_location_detector
-from agent.detectors.location_match import InterfaceAddresses, NetworkView, WifiLink
+from agent.detectors.location import LocationDetector, create_location_detector
 from agent.platform.linux.net import LinuxNetReader, RouteWatcher
+from agent.platform.network_view import InterfaceAddresses, NetworkView, WifiLink
+from agent.platform.network_watch import CallbackWatcher
 from tests.platform.veth import Veth, needs_root, veth  # noqa: F401
 from tests.support import until
 

@@ -4,17 +4,16 @@ import ipaddress
 
 import pytest
 
+from agent.config.locations import compile_locations, validate_locations
 from agent.config.schema import LocationEntry
-from agent.detectors.location_match import (
+from agent.detectors.location_match import match_location
+from agent.platform.network_view import (
     Gateway,
     InterfaceAddresses,
     NetworkView,
     WifiLink,
-    compile_locations,
     is_vpn_interface,
-    match_location,
     normalize_mac,
-    validate_locations,
 )
 
 GW_MAC = "00:11:22:33:44:55"

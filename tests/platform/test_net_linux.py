@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from agent.detectors.location_match import Gateway
 from agent.platform.linux.net import LinuxNetReader, RouteWatcher
+from agent.platform.network_view import Gateway
 from tests.platform.veth import Veth, needs_root, veth  # noqa: F401
 
 ROUTE = """\

@@ -7,8 +7,8 @@ import socket
 from types import SimpleNamespace
 from typing import Any
 
-from agent.detectors.location_match import Gateway
 from agent.platform.macos.net import LOCATION_DENIED_NOTE, MacNetReader, MacWifi
+from agent.platform.network_view import Gateway
 
 STORE = {
     "State:/Network/Global/IPv4": {"PrimaryInterface": "en0", "Router": "192.168.1.1"},

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from agent.detectors.location_match import WifiLink
 from agent.platform.linux.networkmanager import NetworkManagerUnavailable, NetworkManagerWifi
+from agent.platform.network_view import WifiLink
 from tests.support import until
 
 pytestmark = pytest.mark.skipif(shutil.which("dbus-daemon") is None, reason="needs dbus-daemon")
@@ -119,7 +119,7 @@ def test_detector_matches_the_bssid_networkmanager_reports(nm: Any):
     from agent.core.model import Location
     from agent.core.signals import LocationObserved, Observation
     from agent.detectors.location import LocationDetector
-    from agent.detectors.location_match import NetworkView
+    from agent.platform.network_view import NetworkView
 
     class NoAddresses:
         source = "none"

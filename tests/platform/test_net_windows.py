@@ -6,17 +6,18 @@ import ipaddress
 
 import pytest
 
+from agent.config.locations import compile_locations
 from agent.config.schema import LocationEntry
-from agent.detectors.location_match import Gateway, compile_locations, match_location
-from agent.platform.windows.net import (
-    LOCATION_DENIED_NOTE,
+from agent.detectors.location_match import match_location
+from agent.platform.network_view import Gateway
+from agent.platform.windows.iphelper import (
     Adapter,
     Neighbor,
-    WindowsNetReader,
     WlanConnection,
     _raw_sockaddr_ip,
     register_address_changes,
 )
+from agent.platform.windows.net import LOCATION_DENIED_NOTE, WindowsNetReader
 
 WIFI_GUID = "{4D36E972-E325-11CE-BFC1-08002BE10318}"
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.detectors.location_match import (
+from agent.platform.network_view import (
     Gateway,
     InterfaceAddresses,
     NetworkView,

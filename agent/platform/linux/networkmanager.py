@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from agent.detectors.location_match import WifiLink
+from agent.platform.network_view import WifiLink
 
 log = logging.getLogger(__name__)
 

@@ -16,13 +16,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent.detectors.location_match import (
+from agent.platform.network_view import (
     Gateway,
     NetworkView,
     WifiLink,
     interfaces_from_psutil,
     normalize_mac,
 )
+from agent.platform.network_watch import CallbackWatcher
 
 LOCATION_DENIED_NOTE = (
     "macOS hides the Wi-Fi name and access point until Presence Agent may use Location "
@@ -210,3 +211,10 @@ def register_network_changes(callback: Callable[[], None]) -> Callable[[], None]
         thread.join(2.0)
 
     return cancel
+
+
+class NetworkChangeWatcher(CallbackWatcher):
+    """Routing, DNS, address and Wi-Fi changes, from SCDynamicStore notifications."""
+
+    def __init__(self) -> None:
+        super().__init__("systemconfiguration", register_network_changes)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import sys
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -20,7 +19,7 @@ from agent.ui.settings.form import FieldForm, is_locked
 
 if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
-    from agent.detectors.location_match import NetworkView
+    from agent.platform.network_view import NetworkView
     from agent.ui.settings.document import ConfigDocument
     from agent.ui.settings.window import Secrets
     from agent.ui.tray import TrayController
@@ -215,14 +214,6 @@ def current_matchers() -> dict[str, list[str]]:
 
 
 def _read_network() -> NetworkView:
-    if sys.platform == "win32":
-        from agent.platform.windows.net import WindowsNetReader
+    from agent.platform.network import network_sources
 
-        return WindowsNetReader().read()
-    if sys.platform == "darwin":
-        from agent.platform.macos.net import MacNetReader
-
-        return MacNetReader().read()
-    from agent.platform.linux.net import LinuxNetReader
-
-    return LinuxNetReader().read()
+    return network_sources().reader.read()
