@@ -17,6 +17,7 @@ from agent.cli.exit_codes import CliError, ExitCode
 
 GROUPS = (run, presence, secret, config, doctor, autostart)
 HELPER = "_read-secrets"
+PROVISION_HELPER = "_provision-secrets"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from agent.secret_cache import serve_helper
 
         return serve_helper()
+    if arguments == [PROVISION_HELPER]:
+        # Not a user command: moves credentials from policy into the keyring at agent start.
+        from agent.secret_provisioning import serve_helper as provision
+
+        return provision()
     parser = build_parser()
     args = parser.parse_args(arguments)
     if getattr(args, "func", None) is None:

@@ -4,7 +4,8 @@ Two tiers everywhere: *enforced* (locked; wins over the user's file) and
 *recommended* (a default the user's file may change). Priority:
 enforced > user > recommended > built-in default.
 
-- Linux: ``/etc/presence-agent/policy.toml`` with ``[enforced]`` and ``[recommended]``.
+- Linux: ``/etc/presence-agent/policy.toml`` with ``[enforced]`` and ``[recommended]``,
+  then the same in ``/etc/presence-agent/users/<user>.toml`` (per user: it wins).
 - Windows: ``HKLM\SOFTWARE\Policies\PresenceAgent`` and the same under HKCU (HKLM
   wins per key); recommended values under its ``Recommended`` subkey.
 - macOS: the managed preferences of ``com.presenceagent.agent`` (the plist in
@@ -14,12 +15,15 @@ enforced > user > recommended > built-in default.
 Each reader sits behind :class:`PolicyReader` so the Windows and macOS ones are
 tested with injected registry/plist data. Unknown keys and wrong types are never
 ignored silently: they become problems, reported by ``config check``, ``doctor`` and
-the agent's log, while the valid keys still apply.
+the agent's log, while the valid keys still apply. Structured keys (tables, arrays
+of tables) come as native values from TOML and plists and as JSON text from the
+registry. A problem with a secret key never quotes its value.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import sys
 import tomllib
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from agent.config.build import describe, looks_secret
 from agent.config.locate import key_lines, line_of
 from agent.config.policy_keys import PolicyKey, PolicyType, by_name
 from agent.core.durations import parse_duration
@@ -55,9 +60,15 @@ class PolicyReader(Protocol):
     def read(self) -> PolicyData: ...
 
 
+#: How deep a structured value may nest (a Cord ``location_template`` inside a backend).
+MAX_DEPTH = 4
+
+
 def coerce(key: PolicyKey, value: Any) -> Any:
     """``value`` as the TOML-native value for ``key``'s type; ValueError says what is wrong."""
     kind = key.type
+    if key.structured:
+        return _structured(key, value)
     if kind is PolicyType.BOOLEAN:
         if isinstance(value, bool):
             return value
@@ -79,6 +90,8 @@ def coerce(key: PolicyKey, value: Any) -> Any:
             return parse_duration(value)
         raise ValueError(f'must be a duration like "5m" or a number of seconds, got {value!r}')
     if kind is PolicyType.STRING_LIST:
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            value = _json(value)  # the registry's way to write a list with commas in it
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
@@ -92,6 +105,89 @@ def coerce(key: PolicyKey, value: Any) -> Any:
             raise ValueError(f"must be one of {', '.join(key.choices)}, got {value!r}")
         return choice
     return value
+
+
+def _structured(key: PolicyKey, value: Any) -> Any:
+    """A TABLE or TABLE_LIST value, from native data or JSON text (the registry's form)."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        value = "\n".join(value)  # REG_MULTI_SZ: the lines of one JSON text
+    if isinstance(value, str):
+        value = _json(value)
+    if key.type is PolicyType.TABLE:
+        if not isinstance(value, dict):
+            raise ValueError(f"must be a dictionary (a JSON object), got {_kind(value)}")
+        table = _plain(value, "", 1)
+        if key.secret:
+            _check_secret_table(table)
+        return table
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError(f"must be an array of dictionaries (JSON objects), got {_kind(value)}")
+    entries: list[dict[str, Any]] = _plain(value, "", 1)
+    seen: set[Any] = set()
+    for index, entry in enumerate(entries):
+        for field_name, field_value in entry.items():
+            if looks_secret(field_name) and not isinstance(field_value, bool | dict):
+                raise ValueError(
+                    f"[{index}].{field_name}: credentials do not go here: put them in "
+                    "BackendSecrets (or CalendarUrlSecrets), which the agent moves into the "
+                    "keyring"
+                )
+        if key.identity:
+            ident = entry.get(key.identity)
+            if not isinstance(ident, str) or not ident:
+                raise ValueError(f"[{index}].{key.identity}: required (a non-empty string)")
+            if ident in seen:
+                raise ValueError(f"[{index}].{key.identity}: {ident!r} is used by another entry")
+            seen.add(ident)
+    return entries
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        # The position only: the text itself may be a credential.
+        position = getattr(error, "msg", "invalid"), getattr(error, "lineno", 0)
+        raise ValueError(
+            f"is not valid JSON ({position[0]} at line {position[1]}, "
+            f"column {getattr(error, 'colno', 0)})"
+        ) from None
+
+
+def _plain(value: Any, path: str, depth: int) -> Any:
+    """``value`` as plain TOML data (no dates, data or nulls), at most MAX_DEPTH deep."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"{path or 'value'}: nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, dict):
+        table: dict[str, Any] = {}
+        for name, item in value.items():
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"{path or 'value'}: keys must be non-empty strings")
+            table[name] = _plain(item, f"{path}.{name}" if path else name, depth + 1)
+        return table
+    if isinstance(value, list):
+        return [_plain(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
+    if isinstance(value, str | bool | int | float):
+        return value
+    raise ValueError(f"{path or 'value'}: must be text, a number, true/false, an array or a table")
+
+
+def _check_secret_table(table: dict[str, Any]) -> None:
+    """``{name: {field: value}}`` or ``{name: value}``, every value a non-empty string."""
+    for name, fields in table.items():
+        if "/" in name:
+            raise ValueError(f"{name}: a name cannot contain '/'")
+        values = fields if isinstance(fields, dict) else {"": fields}
+        for field_name, secret in values.items():
+            where = f"{name}.{field_name}" if field_name else name
+            if "/" in field_name:
+                raise ValueError(f"{where}: a field name cannot contain '/'")
+            if not isinstance(secret, str) or not secret:
+                raise ValueError(f"{where}: must be non-empty text")
+
+
+def _kind(value: object) -> str:
+    return describe(value).split(" ")[0]
 
 
 _BOOL_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -113,13 +209,54 @@ def check_values(
         try:
             checked[name] = coerce(key, value)
         except ValueError as error:
-            problems.append(f"{where(name)}: {error}; it is ignored")
+            message = str(error) if not key.secret else _without_value(str(error), value)
+            problems.append(f"{where(name)}: {message}; it is ignored")
     return checked
 
 
-class TomlPolicyReader:
-    """Linux (and any Unix): ``policy.toml`` with ``[enforced]`` and ``[recommended]``."""
+def _without_value(message: str, value: Any) -> str:
+    """A problem with a secret key, its value masked should a message ever quote it."""
+    texts = [value] if isinstance(value, str) else []
+    if isinstance(value, dict):
+        texts = [v for v in value.values() if isinstance(v, str)]
+        texts += [w for v in value.values() if isinstance(v, dict) for w in v.values()]
+    for text in texts:
+        if isinstance(text, str) and len(text) >= 4:
+            message = message.replace(text, "***")
+    return message
 
+
+class TomlPolicyReader:
+    """Linux (and any Unix): ``policy.toml`` with ``[enforced]`` and ``[recommended]``.
+
+    With ``user_path`` (``/etc/presence-agent/users/<user>.toml``) that file is read too
+    and wins key by key: the place for one user's values, credentials above all, in a
+    file only that user (and root) can read.
+    """
+
+    def __init__(self, path: Path, user_path: Path | None = None) -> None:
+        self.path = path
+        self.user_path = user_path
+
+    def read(self) -> PolicyData:
+        machine = _read_toml_policy(self.path)
+        if self.user_path is None:
+            return machine
+        user = _read_toml_policy(self.user_path)
+        return PolicyData(
+            enforced={**machine.enforced, **user.enforced},
+            recommended={**machine.recommended, **user.recommended},
+            sources=machine.sources + user.sources,
+            problems=machine.problems + user.problems,
+        )
+
+
+def _read_toml_policy(path: Path) -> PolicyData:
+    """One policy file; an absent file is no policy, a broken one a problem."""
+    return _TomlFile(path).read()
+
+
+class _TomlFile:
     def __init__(self, path: Path) -> None:
         self.path = path
 
@@ -298,4 +435,9 @@ def default_reader(policy_file: Path) -> PolicyReader:
         return WindowsPolicyReader()
     if sys.platform == "darwin" and "PRESENCE_AGENT_POLICY_FILE" not in os.environ:
         return MacPolicyReader()
-    return TomlPolicyReader(policy_file)
+    return TomlPolicyReader(policy_file, user_policy_file(policy_file, _username()))
+
+
+def user_policy_file(policy_file: Path, username: str) -> Path:
+    """The per-user policy file beside the machine one: ``users/<user>.toml``."""
+    return policy_file.parent / "users" / f"{username}.toml"

@@ -15,8 +15,9 @@ from agent.config.policy import (
     PolicyData,
     TomlPolicyReader,
     WindowsPolicyReader,
+    coerce,
 )
-from agent.config.policy_keys import POLICY_KEYS, PolicyType
+from agent.config.policy_keys import KEYRING, POLICY_KEYS, PolicyType
 from agent.config.schema import Config
 
 
@@ -126,7 +127,7 @@ def test_a_policy_value_the_schema_rejects_names_the_policy(agent_paths: Paths) 
     with pytest.raises(ConfigError) as caught:
         load(agent_paths, "", '[enforced]\nWorkingHoursStart = "25:00"\n')
     (problem,) = caught.value.problems
-    assert problem.startswith(f"{agent_paths.policy_file} (schedule.start set by policy)")
+    assert problem.startswith(f"{agent_paths.policy_file} (policy key WorkingHoursStart)")
 
 
 def test_broken_policy_file_is_reported(agent_paths: Paths) -> None:
@@ -208,14 +209,31 @@ def test_every_policy_key_drives_a_real_setting(agent_paths: Paths) -> None:
         assert key.name[0].isupper() and key.name.isalnum(), key.name
         assert key.meaning and key.example
         assert (key.type is PolicyType.ENUM) == bool(key.choices), key.name
+        assert (key.setting == KEYRING) == key.secret, key.name
+        if key.secret:
+            continue  # drives the keyring, not a setting (tests/test_secret_provisioning.py)
         setting = key.setting.replace("backends[managed]", "backends[0]")
         setting = setting.replace("calendars[managed]", "calendars[0]")
         if ".options." in setting:
             continue  # type-specific: checked by the backends registry
-        assert setting in known or setting.startswith("calendars[0]."), key.name
-        policy = PolicyData(enforced={key.name: key.example, "BackendType": "local"})
+        tables = {name.split("[")[0] for name in known}
+        assert setting in known | tables or setting.startswith("calendars[0]."), key.name
+        if key.type is PolicyType.TABLE_LIST:
+            setting += "[0]." + (key.identity or "condition")
+        value = coerce(key, key.example)
+        policy = PolicyData(enforced={key.name: value, "BackendType": "local"})
         written = overlay.apply({}, policy, "alice")
         assert setting in written.enforced, key.name
+
+
+def test_every_setting_a_user_can_write_has_a_policy_key() -> None:
+    """Everything a user can set, IT can set: scalar settings and the arrays of tables."""
+    covered = {key.setting for key in POLICY_KEYS}
+    for setting in settings(Config()):
+        if setting == "version":
+            continue  # the schema version, not a setting
+        table = setting.split("[")[0]
+        assert setting in covered or table in covered, f"{setting} has no policy key"
 
 
 def test_backend_type_choices_match_the_registry() -> None:
