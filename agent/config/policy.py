@@ -25,6 +25,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import stat
 import sys
 import tomllib
 from collections.abc import Callable, Mapping
@@ -34,7 +35,7 @@ from typing import Any, Protocol
 
 from agent.config.build import describe, looks_secret
 from agent.config.locate import key_lines, line_of
-from agent.config.policy_keys import PolicyKey, PolicyType, by_name
+from agent.config.policy_keys import POLICY_KEYS, PolicyKey, PolicyType, by_name
 from agent.core.durations import parse_duration
 
 WINDOWS_POLICY_KEY = r"SOFTWARE\Policies\PresenceAgent"
@@ -281,6 +282,7 @@ class _TomlFile:
             return f"{self.path}:{line} {path}" if line else f"{self.path} {path}"
 
         tiers: dict[str, dict[str, Any]] = {"enforced": {}, "recommended": {}}
+        problems += _exposed_credentials(self.path, data)
         for table, values in data.items():
             if table not in tiers or not isinstance(values, dict):
                 problems.append(
@@ -295,6 +297,29 @@ class _TomlFile:
             sources=(str(self.path),),
             problems=tuple(problems),
         )
+
+
+def _exposed_credentials(path: Path, data: dict[str, Any]) -> list[str]:
+    """A warning when a file carrying credentials can be read by every local user."""
+    secret_keys = {key.name for key in POLICY_KEYS if key.secret}
+    found = sorted(
+        name
+        for tier in data.values()
+        if isinstance(tier, dict)
+        for name in tier
+        if name in secret_keys
+    )
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return []
+    if not found or not mode & stat.S_IROTH:
+        return []
+    return [
+        f"{path} {', '.join(found)}: credentials in a file every local user can read "
+        f"(mode {stat.S_IMODE(mode):04o}): move them to users/<user>.toml, readable by that "
+        "user only (see the deployment guide); they are still used"
+    ]
 
 
 class RegistryReader(Protocol):

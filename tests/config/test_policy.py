@@ -274,3 +274,65 @@ def test_locked_keys_through_every_os_reader(agent_paths: Paths, tmp_path: Path)
         assert loaded.locked == frozenset({"idle.away_after"}), name
         assert loaded.config.ui.notifications is True, name  # the user's beats recommended
         assert loaded.origins["ui.notifications"] == "user", name
+
+
+def test_structured_entries_merge_with_the_users_by_name(agent_paths: Paths) -> None:
+    loaded = load(
+        agent_paths,
+        """[[backends]]
+name = "hook"
+type = "webhook"
+base_url = "https://mine.example/hook"
+user_id = "me"
+
+[[rules]]
+condition = "locked"
+set_status = "away"
+""",
+        """[enforced]
+Backends = [{name = "hook", type = "webhook", base_url = "https://it.example/hook"}]
+
+[recommended]
+Rules = [{condition = "idle", set_status = "away", after = "1m"}]
+
+[[recommended.Backends]]
+name = "hook"
+user_id = "it-default"
+
+[[recommended.Backends]]
+name = "audian"
+type = "audian"
+base_url = "https://api.audian.example"
+account_id = "acme"
+user_id = "{username}"
+""",
+    )
+    hook, audian = loaded.config.backends
+    assert hook.base_url == "https://it.example/hook"  # enforced over the user's
+    assert hook.options["user_id"] == "me"  # the user's over a recommendation
+    assert audian.options == {"account_id": "acme", "user_id": "alice"}
+    assert loaded.origins["backends[0].base_url"] == "enforced"
+    assert loaded.origins["backends[0].options.user_id"] == "user"
+    assert loaded.origins["backends[1].options.account_id"] == "recommended"
+    assert [rule.condition for rule in loaded.config.rules] == ["locked"]  # the user's rules
+
+
+def test_enforced_rules_replace_the_users(agent_paths: Paths) -> None:
+    loaded = load(
+        agent_paths,
+        '[[rules]]\ncondition = "locked"\nset_status = "away"\n',
+        '[[enforced.Rules]]\ncondition = "activeCall"\nset_status = "dnd"\n',
+    )
+    assert [(r.condition, r.set_status) for r in loaded.config.rules] == [("activeCall", "dnd")]
+    assert loaded.is_locked("rules[0].condition") and loaded.is_locked("rules[0].after")
+
+
+def test_credentials_never_become_settings(agent_paths: Paths) -> None:
+    loaded = load(
+        agent_paths,
+        "",
+        '[enforced.BackendSecrets.audian]\napi_token = "tok-123456"\n'
+        '[enforced.CalendarUrlSecrets]\nwork = "https://cal.example/{username}?t=abcdef"\n',
+    )
+    shown = repr(settings(loaded.config))
+    assert "tok-123456" not in shown and "abcdef" not in shown
