@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from agent.config.overlay import expand_username
 from agent.config.paths import Paths
 from agent.config.policy import PolicyData, default_reader
-from agent.config.policy_keys import POLICY_KEYS
+from agent.config.policy_keys import BACKEND_SECRETS, CALENDAR_URL_SECRETS, POLICY_KEYS
 from agent.logs import register_secret
 
 if TYPE_CHECKING:
@@ -72,11 +72,11 @@ def provisioned(policy: PolicyData, username: str) -> list[ProvisionedSecret]:
     """The credentials in the policy, ``{username}`` expanded; enforced wins per name."""
     found: dict[tuple[str, str], ProvisionedSecret] = {}
     for tier, enforced in ((policy.recommended, False), (policy.enforced, True)):
-        backends = expand_username(tier.get("BackendSecrets", {}), username)
+        backends = expand_username(tier.get(BACKEND_SECRETS, {}), username)
         for backend, fields in backends.items():
             for name, value in fields.items():
                 found[(backend, name)] = ProvisionedSecret(backend, name, value, enforced)
-        calendars = expand_username(tier.get("CalendarUrlSecrets", {}), username)
+        calendars = expand_username(tier.get(CALENDAR_URL_SECRETS, {}), username)
         for calendar, url in calendars.items():
             backend = CALENDAR_PREFIX + calendar
             found[(backend, CALENDAR_FIELD)] = ProvisionedSecret(

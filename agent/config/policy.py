@@ -35,7 +35,13 @@ from typing import Any, Protocol
 
 from agent.config.build import describe, looks_secret
 from agent.config.locate import key_lines, line_of
-from agent.config.policy_keys import POLICY_KEYS, PolicyKey, PolicyType, by_name
+from agent.config.policy_keys import (
+    BACKEND_SECRETS,
+    POLICY_KEYS,
+    PolicyKey,
+    PolicyType,
+    by_name,
+)
 from agent.core.durations import parse_duration
 
 WINDOWS_POLICY_KEY = r"SOFTWARE\Policies\PresenceAgent"
@@ -119,7 +125,7 @@ def _structured(key: PolicyKey, value: Any) -> Any:
             raise ValueError(f"must be a dictionary (a JSON object), got {_kind(value)}")
         table = _plain(value, "", 1)
         if key.secret:
-            _check_secret_table(table)
+            _check_secret_table(table, by_field=key.name == BACKEND_SECRETS)
         return table
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ValueError(f"must be an array of dictionaries (JSON objects), got {_kind(value)}")
@@ -146,12 +152,10 @@ def _structured(key: PolicyKey, value: Any) -> Any:
 def _json(text: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError as error:
-        # The position only: the text itself may be a credential.
-        position = getattr(error, "msg", "invalid"), getattr(error, "lineno", 0)
+    except json.JSONDecodeError as error:
+        # Where, never what: the text may be a credential.
         raise ValueError(
-            f"is not valid JSON ({position[0]} at line {position[1]}, "
-            f"column {getattr(error, 'colno', 0)})"
+            f"is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
         ) from None
 
 
@@ -173,12 +177,14 @@ def _plain(value: Any, path: str, depth: int) -> Any:
     raise ValueError(f"{path or 'value'}: must be text, a number, true/false, an array or a table")
 
 
-def _check_secret_table(table: dict[str, Any]) -> None:
-    """``{name: {field: value}}`` or ``{name: value}``, every value a non-empty string."""
+def _check_secret_table(table: dict[str, Any], by_field: bool) -> None:
+    """``{name: {field: value}}`` (``by_field``) or ``{name: value}``; values non-empty text."""
     for name, fields in table.items():
         if "/" in name:
             raise ValueError(f"{name}: a name cannot contain '/'")
-        values = fields if isinstance(fields, dict) else {"": fields}
+        if by_field and not isinstance(fields, dict):
+            raise ValueError(f"{name}: must be a dictionary of field names and values")
+        values = fields if by_field else {"": fields}
         for field_name, secret in values.items():
             where = f"{name}.{field_name}" if field_name else name
             if "/" in field_name:

@@ -73,6 +73,10 @@ MANAGED_CALENDAR = "calendars[managed]"
 MANAGED_CALENDAR_NAME = "organization"
 KEYRING = "(keyring)"
 """The ``setting`` of secret keys: their values go to the keyring, not the configuration."""
+BACKEND_SECRETS = "BackendSecrets"
+"""``{backend: {field: value}}``."""
+CALENDAR_URL_SECRETS = "CalendarUrlSecrets"
+"""``{calendar: url}``."""
 
 POLICY_KEYS: tuple[PolicyKey, ...] = (
     PolicyKey(
@@ -313,7 +317,7 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
         identity="name",
     ),
     PolicyKey(
-        "CalendarUrlSecrets",
+        CALENDAR_URL_SECRETS,
         PolicyType.TABLE,
         KEYRING,
         "Calendar URLs that carry a token, by calendar name; moved into each user's "
@@ -335,7 +339,7 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
         identity="name",
     ),
     PolicyKey(
-        "BackendSecrets",
+        BACKEND_SECRETS,
         PolicyType.TABLE,
         KEYRING,
         "Backend credentials by backend name and field (e.g. audian: api_token); moved "

@@ -255,3 +255,19 @@ def test_a_bad_credential_value_is_reported_without_the_value() -> None:
     assert "BackendSecrets: audian.api_token: must be non-empty text" in problem
     assert "12345678" not in problem
     assert PolicyType.TABLE.value == "table"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("BackendSecrets", '{"audian": "flat-token-value"}', "audian: must be a dictionary"),
+        ("CalendarUrlSecrets", '{"work": {"url": "https://x"}}', "work: must be non-empty text"),
+        ("BackendSecrets", '{"a/b": {"token": "xyz-value"}}', "a/b: a name cannot contain"),
+    ],
+)
+def test_credential_tables_have_their_shape(name: str, value: str, message: str) -> None:
+    registry = FakeRegistry({("HKCU", WINDOWS_POLICY_KEY): {name: value}})
+    data = WindowsPolicyReader(registry).read()
+    (problem,) = data.problems
+    assert data.enforced == {} and message in problem
+    assert "flat-token" not in problem and "xyz-value" not in problem
