@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 
 import pytest
 
+from agent.config.paths import Paths
 from agent.config.policy import PolicyData
 from agent.logs import redact
 from agent.secret_provisioning import import_secrets, provisioned
@@ -65,3 +68,25 @@ def test_recommended_credential_only_fills_an_empty_keyring_entry() -> None:
     other = f"b-{uuid.uuid4().hex[:8]}"
     outcome = import_secrets(store, provisioned(policy("recommended", other, "from-it"), "u"))
     assert outcome.imported == [f"{other}/api_token"] and store.get(other, "api_token") == "from-it"
+
+
+def test_the_agent_imports_through_a_helper_and_never_loads_the_keyring(
+    agent_paths: Paths,
+) -> None:
+    backend = f"b-{uuid.uuid4().hex[:8]}"
+    agent_paths.policy_file.write_text(
+        f'[enforced.BackendSecrets.{backend}]\napi_token = "helper-value-1"\n', encoding="utf-8"
+    )
+    agent_paths.policy_file.chmod(0o600)
+    probe = (
+        "import sys\n"
+        "from agent.config.paths import Paths\n"
+        "from agent.secret_provisioning import provision_at_start\n"
+        "provision_at_start(Paths.from_environment())\n"
+        "print('keyring' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "False"  # the resident agent stays without the keyring stack
+    assert SecretStore().get(backend, "api_token") == "helper-value-1"
