@@ -23,7 +23,6 @@ registry. A problem with a secret key never quotes its value.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import stat
 import sys
@@ -33,15 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from agent.config.build import describe, looks_secret
 from agent.config.locate import key_lines, line_of
-from agent.config.policy_keys import (
-    BACKEND_SECRETS,
-    POLICY_KEYS,
-    PolicyKey,
-    PolicyType,
-    by_name,
-)
+from agent.config.policy_keys import POLICY_KEYS, PolicyKey, PolicyType, by_name
+from agent.config.policy_structured import json_value, structured_value
 from agent.core.durations import parse_duration
 
 WINDOWS_POLICY_KEY = r"SOFTWARE\Policies\PresenceAgent"
@@ -67,15 +60,11 @@ class PolicyReader(Protocol):
     def read(self) -> PolicyData: ...
 
 
-#: How deep a structured value may nest (a Cord ``location_template`` inside a backend).
-MAX_DEPTH = 4
-
-
 def coerce(key: PolicyKey, value: Any) -> Any:
     """``value`` as the TOML-native value for ``key``'s type; ValueError says what is wrong."""
     kind = key.type
     if key.structured:
-        return _structured(key, value)
+        return structured_value(key, value)
     if kind is PolicyType.BOOLEAN:
         if isinstance(value, bool):
             return value
@@ -98,7 +87,7 @@ def coerce(key: PolicyKey, value: Any) -> Any:
         raise ValueError(f'must be a duration like "5m" or a number of seconds, got {value!r}')
     if kind is PolicyType.STRING_LIST:
         if isinstance(value, str) and value.lstrip().startswith("["):
-            value = _json(value)  # the registry's way to write a list with commas in it
+            value = json_value(value)  # the registry's way to write a list with commas in it
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
@@ -112,89 +101,6 @@ def coerce(key: PolicyKey, value: Any) -> Any:
             raise ValueError(f"must be one of {', '.join(key.choices)}, got {value!r}")
         return choice
     return value
-
-
-def _structured(key: PolicyKey, value: Any) -> Any:
-    """A TABLE or TABLE_LIST value, from native data or JSON text (the registry's form)."""
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        value = "\n".join(value)  # REG_MULTI_SZ: the lines of one JSON text
-    if isinstance(value, str):
-        value = _json(value)
-    if key.type is PolicyType.TABLE:
-        if not isinstance(value, dict):
-            raise ValueError(f"must be a dictionary (a JSON object), got {_kind(value)}")
-        table = _plain(value, "", 1)
-        if key.secret:
-            _check_secret_table(table, by_field=key.name == BACKEND_SECRETS)
-        return table
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ValueError(f"must be an array of dictionaries (JSON objects), got {_kind(value)}")
-    entries: list[dict[str, Any]] = _plain(value, "", 1)
-    seen: set[Any] = set()
-    for index, entry in enumerate(entries):
-        for field_name, field_value in entry.items():
-            if looks_secret(field_name) and not isinstance(field_value, bool | dict):
-                raise ValueError(
-                    f"[{index}].{field_name}: credentials do not go here: put them in "
-                    "BackendSecrets (or CalendarUrlSecrets), which the agent moves into the "
-                    "keyring"
-                )
-        if key.identity:
-            ident = entry.get(key.identity)
-            if not isinstance(ident, str) or not ident:
-                raise ValueError(f"[{index}].{key.identity}: required (a non-empty string)")
-            if ident in seen:
-                raise ValueError(f"[{index}].{key.identity}: {ident!r} is used by another entry")
-            seen.add(ident)
-    return entries
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        # Where, never what: the text may be a credential.
-        raise ValueError(
-            f"is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
-        ) from None
-
-
-def _plain(value: Any, path: str, depth: int) -> Any:
-    """``value`` as plain TOML data (no dates, data or nulls), at most MAX_DEPTH deep."""
-    if depth > MAX_DEPTH:
-        raise ValueError(f"{path or 'value'}: nested more than {MAX_DEPTH} levels deep")
-    if isinstance(value, dict):
-        table: dict[str, Any] = {}
-        for name, item in value.items():
-            if not isinstance(name, str) or not name:
-                raise ValueError(f"{path or 'value'}: keys must be non-empty strings")
-            table[name] = _plain(item, f"{path}.{name}" if path else name, depth + 1)
-        return table
-    if isinstance(value, list):
-        return [_plain(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
-    if isinstance(value, str | bool | int | float):
-        return value
-    raise ValueError(f"{path or 'value'}: must be text, a number, true/false, an array or a table")
-
-
-def _check_secret_table(table: dict[str, Any], by_field: bool) -> None:
-    """``{name: {field: value}}`` (``by_field``) or ``{name: value}``; values non-empty text."""
-    for name, fields in table.items():
-        if "/" in name:
-            raise ValueError(f"{name}: a name cannot contain '/'")
-        if by_field and not isinstance(fields, dict):
-            raise ValueError(f"{name}: must be a dictionary of field names and values")
-        values = fields if by_field else {"": fields}
-        for field_name, secret in values.items():
-            where = f"{name}.{field_name}" if field_name else name
-            if "/" in field_name:
-                raise ValueError(f"{where}: a field name cannot contain '/'")
-            if not isinstance(secret, str) or not secret:
-                raise ValueError(f"{where}: must be non-empty text")
-
-
-def _kind(value: object) -> str:
-    return describe(value).split(" ")[0]
 
 
 _BOOL_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -246,10 +152,10 @@ class TomlPolicyReader:
         self.user_path = user_path
 
     def read(self) -> PolicyData:
-        machine = _read_toml_policy(self.path)
+        machine = _TomlFile(self.path).read()
         if self.user_path is None:
             return machine
-        user = _read_toml_policy(self.user_path)
+        user = _TomlFile(self.user_path).read()
         return PolicyData(
             enforced={**machine.enforced, **user.enforced},
             recommended={**machine.recommended, **user.recommended},
@@ -258,12 +164,9 @@ class TomlPolicyReader:
         )
 
 
-def _read_toml_policy(path: Path) -> PolicyData:
-    """One policy file; an absent file is no policy, a broken one a problem."""
-    return _TomlFile(path).read()
-
-
 class _TomlFile:
+    """One policy file; an absent file is no policy, a broken one a problem."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
 
