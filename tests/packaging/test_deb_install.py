@@ -63,6 +63,7 @@ def policy(tmp_path: Path) -> Iterator[Path]:
     for path, copy in saved.items():
         if existed[path]:
             shutil.copy(path, copy)
+    made = [p for p in (POLICY.parent, USER_POLICY.parent) if not p.exists()]
     USER_POLICY.parent.mkdir(parents=True, exist_ok=True)
     try:
         yield POLICY
@@ -72,6 +73,8 @@ def policy(tmp_path: Path) -> Iterator[Path]:
                 shutil.copy(copy, path)
             else:
                 path.unlink(missing_ok=True)
+        for folder in reversed(made):
+            folder.rmdir()
 
 
 def _user_env(home: Path) -> dict[str, str]:
