@@ -1,7 +1,12 @@
 # Two commands set everything up on a fresh Debian machine: `make run` and `make test`.
-PYTHON ?= python3
 VENV := .venv
+ifeq ($(OS),Windows_NT)
+PYTHON ?= python
+PY := $(VENV)/Scripts/python
+else
+PYTHON ?= python3
 PY := $(VENV)/bin/python
+endif
 STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.installed-dev-stamp
 
@@ -40,7 +45,10 @@ test: sysdeps $(DEV_STAMP) lint
 bench: sysdeps $(DEV_STAMP)
 	tests/session.sh $(PY) tests/benchmarks/run.py
 
-package: sysdeps $(DEV_STAMP)
+# The Debian set-up only where dpkg is (Debian/Ubuntu); on macOS and Windows the build
+# needs only the venv (and, for the .pkg, Xcode's command line tools).
+package: $(DEV_STAMP)
+	@if command -v dpkg-query >/dev/null 2>&1; then tests/system-deps.sh; fi
 	$(PY) packaging/build_packages.py
 
 clean:

@@ -20,7 +20,7 @@ import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from agent import __version__
+from agent import __version__, secret_provisioning
 from agent.config.paths import Paths
 from agent.config.schema import Config
 from agent.core.clock import Clock, SystemClock
@@ -106,6 +106,7 @@ class AgentService:
         config = self.config
         saved = self._state_file.read()
         self._engine = Engine(EngineSettings.from_config(config), self.clock, saved)
+        await asyncio.to_thread(secret_provisioning.provision_at_start, self.paths)
         await self._start_delivery(config)
         await self._adopt_remote_status()
         from agent import ipc

@@ -108,6 +108,13 @@ class SecretStore:
                 found.append((backend, field))
         return found
 
+    def record(self, name: str) -> str | None:
+        """A bookkeeping item beside the secrets (like the index; never a secret value)."""
+        return self._call("read", lambda kr: kr.get_password(SERVICE, _record_user(name)))
+
+    def set_record(self, name: str, text: str) -> None:
+        self._call("store", lambda kr: kr.set_password(SERVICE, _record_user(name), text))
+
     def _index(self) -> builtins.list[tuple[str, str]]:
         raw = self._call("read", lambda kr: kr.get_password(SERVICE, INDEX_USER))
         try:
@@ -151,6 +158,12 @@ def _user(backend: str, field: str) -> str:
     if not field or "/" in field:
         raise ValueError(f"invalid field name {field!r} (must be non-empty, without '/')")
     return f"{backend}/{field}"
+
+
+def _record_user(name: str) -> str:
+    if not name.startswith(".") or "/" in name or name == INDEX_USER:
+        raise ValueError(f"invalid record name {name!r} (starts with '.', not the index)")
+    return name
 
 
 def _require_usable(backend: KeyringBackend) -> None:

@@ -2,8 +2,10 @@
 
 On Linux: the bundle, the ``.deb``, and (with msitools' ``wixl``) the MSI with the Linux
 bundle standing in for the Windows payload, which proves the WiX source and its tables.
-The policy templates (ADMX/ADML, .mobileconfig, example policy.toml) are generated from
-the one policy key list in :mod:`agent.config.policy_keys`.
+On macOS: the ``.app`` and the ``.pkg`` (``packaging/macos/build-pkg.sh``). On Windows:
+the bundle and the WiX source. Everywhere: the policy templates (ADMX/ADML,
+.mobileconfig, example policy files), generated from the one policy key list in
+:mod:`agent.config.policy_keys`, in ``build/policy-templates``.
 """
 
 from __future__ import annotations
@@ -92,9 +94,10 @@ def build_deb(bundle: Path) -> Path:
     icons = tree / "usr/share/icons/hicolor/scalable/apps"
     icons.mkdir(parents=True)
     shutil.copy(ROOT / "resources/icons/presence-agent.svg", icons / "presence-agent.svg")
+    # Linked into /etc/xdg/autostart by postinst, removed by postrm (not a conffile).
     _install(
         ROOT / "packaging/linux/presence-agent-autostart.desktop",
-        tree / "etc/xdg/autostart",
+        tree / "usr/share/presence-agent/autostart",
         name="presence-agent.desktop",
     )
     doc = tree / "usr/share/doc/presence-agent"
@@ -102,6 +105,9 @@ def build_deb(bundle: Path) -> Path:
     shutil.copy(ROOT / "packaging/linux/copyright", doc / "copyright")
     (doc / "examples").mkdir()
     (doc / "examples/policy.toml").write_text(templates.example_policy_toml(), encoding="utf-8")
+    (doc / "examples/policy-user.toml").write_text(
+        templates.example_user_policy_toml(), encoding="utf-8"
+    )
     with gzip.GzipFile(doc / "changelog.gz", "wb", mtime=0) as changelog:
         changelog.write(_changelog().encode())
     overrides = tree / "usr/share/lintian/overrides"
@@ -117,11 +123,13 @@ def build_deb(bundle: Path) -> Path:
     control = (
         control.replace("@VERSION@", __version__)
         .replace("@ARCH@", _deb_arch())
-        .replace("@SIZE@", str(int(_size_mb(tree) * 1000 / 1024)))
+        .replace("@SIZE@", str(installed_size_kib(tree)))
     )
     (tree / "DEBIAN").mkdir()
     (tree / "DEBIAN/control").write_text(control, encoding="utf-8")
-    (tree / "DEBIAN/conffiles").write_text("/etc/xdg/autostart/presence-agent.desktop\n")
+    for script in ("postinst", "postrm"):
+        shutil.copy(ROOT / "packaging/linux" / script, tree / "DEBIAN" / script)
+        (tree / "DEBIAN" / script).chmod(0o755)
     out = BUILD / f"presence-agent_{__version__}_{_deb_arch()}.deb"
     subprocess.run(
         ["dpkg-deb", "--root-owner-group", "-Zxz", "-z1", "--build", str(tree), str(out)],
@@ -130,6 +138,23 @@ def build_deb(bundle: Path) -> Path:
     )
     print(f"deb: {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return out
+
+
+def installed_size_kib(tree: Path) -> int:
+    """``Installed-Size``: KiB the installed tree takes, as dpkg-gencontrol counts it.
+
+    Each file's size rounded up to a whole KiB, plus one KiB per directory and symlink
+    (the control files are not installed).
+    """
+    total = 0
+    for path in tree.rglob("*"):
+        if path.relative_to(tree).parts[0] == "DEBIAN":
+            continue
+        if path.is_symlink() or path.is_dir():
+            total += 1
+        elif path.is_file():
+            total += -(-path.stat().st_size // 1024)
+    return total
 
 
 def _install(source: Path, folder: Path, name: str | None = None) -> None:
@@ -153,14 +178,30 @@ def _changelog() -> str:
 
 
 def write_templates(out: Path) -> None:
-    """ADMX/ADML, .mobileconfig, WiX source and example policy, all from the key list."""
+    """ADMX/ADML, .mobileconfig profiles and example policy files, all from the key list.
+
+    Only policy goes here. The LaunchAgent plist, whose file name must be the same
+    ``com.presenceagent.agent`` as the managed-preferences domain, is built apart
+    (:func:`write_launch_agent`) so the two cannot be mixed up.
+    """
     out.mkdir(parents=True, exist_ok=True)
     (out / "PresenceAgent.admx").write_text(templates.admx(), encoding="utf-8")
     (out / "en-US").mkdir(exist_ok=True)
     (out / "en-US/PresenceAgent.adml").write_text(templates.adml(), encoding="utf-8")
-    (out / "presence-agent.mobileconfig").write_bytes(templates.mobileconfig())
+    (out / "presence-agent-settings.mobileconfig").write_bytes(templates.mobileconfig())
+    (out / "presence-agent-credentials.mobileconfig").write_bytes(
+        templates.credentials_mobileconfig()
+    )
     (out / "policy.toml").write_text(templates.example_policy_toml(), encoding="utf-8")
-    (out / "com.presenceagent.agent.plist").write_bytes(templates.launch_agent_plist())
+    (out / "policy-user.toml").write_text(templates.example_user_policy_toml(), encoding="utf-8")
+
+
+def write_launch_agent(out: Path) -> Path:
+    """The LaunchAgent for the .pkg, named for what it is (build-pkg.sh installs it)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "LaunchAgent-com.presenceagent.agent.plist"
+    path.write_bytes(templates.launch_agent_plist())
+    return path
 
 
 def build_msi(bundle: Path) -> Path:
@@ -204,6 +245,13 @@ def main() -> int:
         build_deb(bundle)
         if not args.no_msi and shutil.which("wixl"):
             build_msi(bundle)
+    elif sys.platform == "darwin":
+        write_launch_agent(BUILD / "macos")
+        subprocess.run(["bash", str(ROOT / "packaging/macos/build-pkg.sh")], check=True)
+    elif sys.platform == "win32":
+        source = templates.wix_source(bundle, __version__)
+        (BUILD / "presence-agent.wxs").write_text(source, encoding="utf-8")
+        print(f"WiX source: {BUILD / 'presence-agent.wxs'} (see packaging/README.md)")
     return 0
 
 

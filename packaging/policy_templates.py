@@ -1,13 +1,20 @@
 """Every policy file IT deploys, generated from the one key list (agent.config.policy_keys).
 
 ADMX/ADML for Group Policy, the WiX source whose public ``PA_*`` properties write the
-policy values, the macOS ``.mobileconfig`` and LaunchAgent, and the example
-``/etc/presence-agent/policy.toml``. Nothing here is written by hand per key, so the
-templates cannot drift from what the agent reads.
+policy values, the macOS ``.mobileconfig`` profiles (settings; per-user credentials)
+and LaunchAgent, and the example ``/etc/presence-agent/policy.toml`` (and the per-user
+``users/<user>.toml`` for credentials). Nothing here is written by hand per key, so
+the templates cannot drift from what the agent reads.
+
+Structured keys follow the browsers' convention: JSON text in a REG_SZ value, a
+dictionary or array in the profile, a TOML table or array of tables on Linux.
+Credential keys (``secret``) have no MSI property (a command line shows up in process
+lists and installer logs) and sit only in the per-user templates.
 """
 
 from __future__ import annotations
 
+import json
 import plistlib
 import re
 import uuid
@@ -22,6 +29,8 @@ MAC_DOMAIN = "com.presenceagent.agent"
 PROPERTY_PREFIX = "PA_"
 #: The fixed UpgradeCode keeps every MSI version one product, so upgrades replace it.
 UPGRADE_CODE = "6C1C4B8E-3F0B-4C33-9F55-5D3B1B1E7A21"
+#: The longest JSON text Group Policy editors accept for a structured key.
+STRUCTURED_MAX_LENGTH = 65535
 _NAMESPACE = uuid.UUID("a9d7c1f6-5b3e-4d8e-9a52-0e4f7d2b9c10")
 
 
@@ -30,7 +39,9 @@ def msi_property(key: PolicyKey) -> str:
     return PROPERTY_PREFIX + key.name.upper()
 
 
-PROPERTIES = [msi_property(key) for key in POLICY_KEYS]
+#: The keys the MSI can write: all but credentials (see the module docstring).
+MSI_KEYS = tuple(key for key in POLICY_KEYS if not key.secret)
+PROPERTIES = [msi_property(key) for key in MSI_KEYS]
 
 
 def stable_uuid(name: str) -> str:
@@ -47,9 +58,8 @@ def markdown_key_table() -> str:
     for key in POLICY_KEYS:
         kind = key.type.value + (" (" + " / ".join(key.choices) + ")" if key.choices else "")
         meaning = key.meaning.replace("|", "/")
-        rows.append(
-            f"| `{key.name}` | `{msi_property(key)}` | {kind} | `{key.setting}` | {meaning} |"
-        )
+        prop = f"`{msi_property(key)}`" if key in MSI_KEYS else "—"
+        rows.append(f"| `{key.name}` | {prop} | {kind} | `{key.setting}` | {meaning} |")
     return "\n".join(rows) + "\n"
 
 
@@ -111,6 +121,11 @@ def _admx_policy(key: PolicyKey, tier: str, key_path: str, category: str) -> str
             for choice in key.choices
         )
         element = f'<enum id="{key.name}" valueName="{key.name}" required="true">{items}</enum>'
+    elif key.structured:  # JSON text: far longer than a text box's default 1023
+        element = (
+            f'<text id="{key.name}" valueName="{key.name}" required="true" '
+            f'maxLength="{STRUCTURED_MAX_LENGTH}" />'
+        )
     else:
         element = f'<text id="{key.name}" valueName="{key.name}" required="true" />'
     return (
@@ -130,7 +145,14 @@ def adml() -> str:
         strings.append((key.name, _title(key.name)))
         help_text = key.meaning
         if key.type is PolicyType.STRING_LIST:
-            help_text += " Separate several values with commas."
+            help_text += ' Separate several values with commas, or write a JSON array ["a", "b"].'
+        if key.structured:
+            help_text += " Written as JSON on one line."
+        if key.secret:
+            help_text += (
+                " A credential: prefer User Configuration (HKCU). Any Group Policy value is "
+                "stored in the GPO's Registry.pol on SYSVOL, which every domain user can read."
+            )
         if key.type is PolicyType.DURATION:
             help_text += ' Written like "90s", "5m" or "1h".'
         strings.append((f"{key.name}_Help", help_text))
@@ -143,9 +165,10 @@ def adml() -> str:
         elif key.type is PolicyType.ENUM:
             control = f'<dropdownList refId="{key.name}">{_title(key.name)}</dropdownList>'
         else:
+            default = "" if key.secret else escape(key.example)
             control = (
                 f'<textBox refId="{key.name}"><label>{_title(key.name)}</label>'
-                f"<defaultValue>{escape(key.example)}</defaultValue></textBox>"
+                f"<defaultValue>{default}</defaultValue></textBox>"
             )
         presentations.append(f'      <presentation id="{key.name}">{control}</presentation>\n')
     string_lines = "".join(
@@ -182,46 +205,83 @@ def _title(name: str) -> str:
 # -- macOS ------------------------------------------------------------------------
 
 
-def _plist_value(key: PolicyKey) -> object:
+def example_value(key: PolicyKey) -> object:
+    """The key's example as the native value a profile or TOML file holds."""
     example = key.example
     if key.type is PolicyType.BOOLEAN:
         return example.lower() == "true"
     if key.type is PolicyType.INTEGER:
         return int(example or 0)
+    if key.structured:
+        return json.loads(example)
     if key.type is PolicyType.STRING_LIST:
+        if example.startswith("["):
+            return json.loads(example)
         return [part.strip() for part in example.split(",") if part.strip()]
     return example
 
 
-def mobileconfig() -> bytes:
-    """A configuration profile with every key at its example value (edit before use).
+EXAMPLE_NOTE = "EXAMPLE VALUES: edit before deploying"
 
-    Enforced keys sit at the payload's top level; ``Defaults`` holds recommended ones,
-    which the agent reads from the managed preferences plist the profile installs.
+
+def mobileconfig() -> bytes:
+    """The settings profile: every key at its example value as a *recommended* default.
+
+    Nothing is enforced as shipped (the values are examples, and a recommended value
+    only fills in what the user has not set); each key carries a comment. To enforce a
+    key, move it out of ``Defaults`` to the payload's top level. Credentials are not
+    here: see :func:`credentials_mobileconfig`.
     """
-    settings: dict[str, object] = {key.name: _plist_value(key) for key in POLICY_KEYS}
-    settings["Defaults"] = {"IdleAwayAfter": "5m"}
+    defaults = {key.name: example_value(key) for key in POLICY_KEYS if not key.secret}
+    return _profile(
+        "settings",
+        "Presence Agent settings",
+        "System",
+        {"Defaults": defaults},
+        "Example values, all recommended (the user may change them). To lock a setting, "
+        "move its key out of Defaults to this payload's top level.",
+    )
+
+
+def credentials_mobileconfig() -> bytes:
+    """A user-scoped profile with the credential keys (enforced: rotated when IT changes them)."""
+    secrets = {key.name: example_value(key) for key in POLICY_KEYS if key.secret}
+    return _profile(
+        "credentials",
+        "Presence Agent credentials",
+        "User",
+        secrets,
+        "Credentials the agent moves into the user's login keychain at start. Replace "
+        "REPLACE-ME; deploy per user.",
+    )
+
+
+def _profile(
+    name: str, title: str, scope: str, settings: dict[str, object], description: str
+) -> bytes:
     payload = {
         "PayloadType": MAC_DOMAIN,
         "PayloadVersion": 1,
-        "PayloadIdentifier": f"{MAC_DOMAIN}.settings",
-        "PayloadUUID": stable_uuid("mobileconfig-payload"),
-        "PayloadDisplayName": "Presence Agent settings",
+        "PayloadIdentifier": f"{MAC_DOMAIN}.{name}",
+        "PayloadUUID": stable_uuid(f"mobileconfig-{name}-payload"),
+        "PayloadDisplayName": f"{title} ({EXAMPLE_NOTE})",
         "PayloadEnabled": True,
         **settings,
     }
     profile = {
         "PayloadContent": [payload],
-        "PayloadDisplayName": "Presence Agent",
-        "PayloadDescription": "Managed settings for Presence Agent",
-        "PayloadIdentifier": f"{MAC_DOMAIN}.profile",
+        "PayloadDisplayName": f"{title} ({EXAMPLE_NOTE})",
+        "PayloadDescription": description,
+        "PayloadIdentifier": f"{MAC_DOMAIN}.{name}.profile",
         "PayloadOrganization": "Your organization",
-        "PayloadScope": "System",
+        "PayloadScope": scope,
         "PayloadType": "Configuration",
-        "PayloadUUID": stable_uuid("mobileconfig-profile"),
+        "PayloadUUID": stable_uuid(f"mobileconfig-{name}-profile"),
         "PayloadVersion": 1,
     }
-    return plistlib.dumps(profile)
+    text = plistlib.dumps(profile).decode()
+    comment = f"<!-- {EXAMPLE_NOTE}. {description} -->\n"
+    return text.replace("<plist ", comment + "<plist ", 1).encode()
 
 
 def launch_agent_plist() -> bytes:
@@ -246,6 +306,7 @@ def launch_agent_plist() -> bytes:
 
 
 def example_policy_toml() -> str:
+    """``/etc/presence-agent/policy.toml``: every key but credentials, commented out."""
     lines = [
         "# /etc/presence-agent/policy.toml: settings IT manages on this machine.",
         "# [enforced] values are locked for the user; [recommended] ones are defaults the",
@@ -255,22 +316,73 @@ def example_policy_toml() -> str:
     for key in POLICY_KEYS:
         kind = key.type.value + (f" ({' | '.join(key.choices)})" if key.choices else "")
         lines.append(f"# {key.name}: {kind}. {key.meaning}")
-    lines += ["", "[enforced]"]
-    for key in POLICY_KEYS:
-        lines.append(f"# {key.name} = {_toml_value(key)}")
-    lines += ["", "[recommended]", '# IdleAwayAfter = "5m"', ""]
+    lines += [
+        "#",
+        "# Credentials (BackendSecrets, CalendarUrlSecrets) do not belong in this file,",
+        "# which every local user can read: put them in users/<user>.toml (see",
+        "# policy-user.toml beside this example).",
+        "#",
+        "# Lines that start with '#' and no space are examples: remove the '#' to use one.",
+        "",
+        "[enforced]",
+    ]
+    keys = [key for key in POLICY_KEYS if not key.secret]
+    lines += [
+        f"#{key.name} = {toml_value(example_value(key))}" for key in keys if not key.structured
+    ]
+    lines += _toml_tables("enforced", [key for key in keys if key.structured])
+    lines += ["", "[recommended]", '#IdleAwayAfter = "5m"', ""]
     return "\n".join(lines)
 
 
-def _toml_value(key: PolicyKey) -> str:
-    value = _plist_value(key)
+def example_user_policy_toml() -> str:
+    """``/etc/presence-agent/users/<user>.toml``: one user's policy, credentials above all."""
+    lines = [
+        "# /etc/presence-agent/users/<user>.toml: policy for one user, read after",
+        "# policy.toml (it wins key by key). Make it readable by that user (and root) only:",
+        "#   install -D -m 0600 policy-user.toml /etc/presence-agent/users/<user>.toml",
+        "#   setfacl -m u:<user>:r /etc/presence-agent/users/<user>.toml",
+        "# The agent moves the credentials below into the user's keyring at start.",
+        "# Lines that start with '#' and no space are examples: remove the '#' to use one.",
+        "",
+        "[enforced]",
+    ]
+    lines += _toml_tables("enforced", [key for key in POLICY_KEYS if key.secret])
+    return "\n".join(lines) + "\n"
+
+
+def _toml_tables(tier: str, keys: list[PolicyKey]) -> list[str]:
+    lines: list[str] = []
+    for key in keys:
+        value = example_value(key)
+        lines.append("")
+        if isinstance(value, list):
+            for entry in value:
+                lines.append(f"#[[{tier}.{key.name}]]")
+                lines += [f"#{name} = {toml_value(item)}" for name, item in entry.items()]
+        else:
+            assert isinstance(value, dict)
+            lines.append(f"#[{tier}.{key.name}]")
+            lines += [f"#{_toml_key(name)} = {toml_value(item)}" for name, item in value.items()]
+    return lines
+
+
+def toml_value(value: object) -> str:
+    """A TOML value (inline tables for nested dictionaries)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
+    if isinstance(value, int | float):
         return str(value)
     if isinstance(value, list):
-        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
-    return f'"{value}"'
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _toml_key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name)
 
 
 # -- Windows installer --------------------------------------------------------------
@@ -285,10 +397,10 @@ def wix_source(bundle: Path, version: str) -> str:
     """
     directories, file_components = _wix_tree(bundle)
     properties = "".join(
-        f'    <Property Id="{msi_property(key)}" Secure="yes" />\n' for key in POLICY_KEYS
+        f'    <Property Id="{msi_property(key)}" Secure="yes" />\n' for key in MSI_KEYS
     )
-    policy_components = "".join(_wix_policy_component(key) for key in POLICY_KEYS)
-    policy_refs = "".join(f'      <ComponentRef Id="Policy{key.name}" />\n' for key in POLICY_KEYS)
+    policy_components = "".join(_wix_policy_component(key) for key in MSI_KEYS)
+    policy_refs = "".join(f'      <ComponentRef Id="Policy{key.name}" />\n' for key in MSI_KEYS)
     file_refs = "".join(f'      <ComponentRef Id="{cid}" />\n' for cid in file_components)
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
@@ -347,7 +459,7 @@ def msi_patches(secure_already: str) -> list[str]:
     queries = [
         f"UPDATE Component SET Condition = '{msi_property(key)}' "
         f"WHERE Component = 'Policy{key.name}'"
-        for key in POLICY_KEYS
+        for key in MSI_KEYS
     ]
     secure = ";".join([p for p in secure_already.split(";") if p] + PROPERTIES)
     queries.append(

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+import os
 import plistlib
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from agent.autostart import PolicyForbids, apply_policy, launcher_command, set_enabled
+from agent.autostart import (
+    NotInstalled,
+    PolicyForbids,
+    apply_policy,
+    launcher_command,
+    set_enabled,
+    source_checkout,
+)
 from agent.config.paths import Paths
 from agent.platform.linux.autostart import XdgAutostartEntry
 from agent.platform.macos.autostart import LABEL, LaunchAgentEntry
@@ -15,12 +24,22 @@ from agent.platform.windows.autostart import APPROVED_KEY, RUN_KEY, VALUE_NAME, 
 from tests.support import run_cli
 
 
+def installed_command(folder: Path) -> Path:
+    """A stand-in for the packaged ``presence-agent`` on PATH, outside the checkout."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "presence-agent"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o755)
+    return script
+
+
 def test_xdg_entry_enable_disable(tmp_path: Path) -> None:
     entry = XdgAutostartEntry(tmp_path / "home", [tmp_path / "etc-xdg"])
     assert not entry.is_enabled()
-    entry.enable(["/usr/bin/presence-agent", "run"])
+    script = installed_command(tmp_path / "bin")
+    entry.enable([str(script), "run"])
     text = entry.user_file.read_text()
-    assert "Exec=/usr/bin/presence-agent run" in text and "Type=Application" in text
+    assert f"Exec={script} run" in text and "Type=Application" in text
     assert entry.is_enabled()
     entry.disable()
     assert not entry.user_file.exists() and not entry.is_enabled()
@@ -105,26 +124,69 @@ def test_macos_system_agent_is_disabled_with_launchctl(tmp_path: Path) -> None:
 
 def test_policy_always_and_never(tmp_path: Path) -> None:
     entry = XdgAutostartEntry(tmp_path / "home", [])
+
+    def launcher() -> list[str]:
+        return [str(installed_command(tmp_path / "bin")), "run", "--autostart"]
+
     with pytest.raises(PolicyForbids):
-        set_enabled(entry, True, "never")
-    set_enabled(entry, True, "always")
+        set_enabled(entry, True, "never", launcher)
+    set_enabled(entry, True, "always", launcher)
     with pytest.raises(PolicyForbids):
-        set_enabled(entry, False, "always")
-    assert apply_policy(entry, "never") and not entry.is_enabled()
-    assert apply_policy(entry, "always") and entry.is_enabled()
-    assert not apply_policy(entry, "user-decides")
-    assert launcher_command()[-1] == "run"
+        set_enabled(entry, False, "always", launcher)
+    assert apply_policy(entry, "never", launcher) and not entry.is_enabled()
+    assert apply_policy(entry, "always", launcher) and entry.is_enabled()
+    assert not apply_policy(entry, "user-decides", launcher)
+
+
+def test_launcher_never_points_into_the_checkout(tmp_path: Path) -> None:
+    """The tests run from a checkout: its own venv's command is skipped, never written."""
+    checkout = source_checkout()
+    assert checkout is not None
+    venv_bin = str(Path(sys.executable).parent)
+    with pytest.raises(NotInstalled, match="development copy"):
+        launcher_command(search_path=venv_bin)
+    script = installed_command(tmp_path / "bin")
+    command = launcher_command(search_path=os.pathsep.join([venv_bin, str(script.parent)]))
+    assert command == [str(script), "run", "--autostart"]
+
+
+def test_xdg_entry_names_its_program_in_tryexec_and_lapses_without_it(tmp_path: Path) -> None:
+    script = installed_command(tmp_path / "bin")
+    entry = XdgAutostartEntry(tmp_path / "home", [])
+    entry.enable([str(script), "run", "--autostart"])
+    text = entry.user_file.read_text()
+    assert f"TryExec={script}\n" in text and f"Exec={script} run --autostart\n" in text
+    assert entry.is_enabled()
+    script.unlink()  # the package was removed: the session skips the entry, and so do we
+    assert not entry.is_enabled()
+
+
+def test_cli_autostart_refuses_a_checkout_without_an_installed_agent(tmp_path: Path) -> None:
+    env = {
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "XDG_CONFIG_DIRS": "",
+        "PATH": str(Path(sys.executable).parent),
+    }
+    refused = run_cli("autostart", "enable", env=env)
+    assert refused.returncode == 1 and "development copy" in refused.stderr
+    assert not (tmp_path / "xdg" / "autostart" / "presence-agent.desktop").exists()
 
 
 def test_cli_autostart_obeys_policy(agent_paths: Paths, tmp_path: Path) -> None:
-    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_CONFIG_DIRS": ""}
+    script = installed_command(tmp_path / "bin")
+    env = {
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "XDG_CONFIG_DIRS": "",
+        "PATH": os.pathsep.join([str(script.parent), os.environ.get("PATH", "")]),
+    }
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return run_cli("autostart", *args, env=env)
 
     enabled = cli("enable")
     assert enabled.returncode == 0 and "enabled" in enabled.stdout
-    assert (tmp_path / "xdg" / "autostart" / "presence-agent.desktop").exists()
+    written = (tmp_path / "xdg" / "autostart" / "presence-agent.desktop").read_text()
+    assert f"Exec={script} run --autostart" in written
     assert "Start at log-in: enabled" in cli("status").stdout
     agent_paths.policy_file.write_text('[enforced]\nAutoStart = "always"\n')
     refused = cli("disable")

@@ -33,14 +33,14 @@ def _policy(args: argparse.Namespace) -> str:
 
 
 def autostart(args: argparse.Namespace) -> int:
-    from agent.autostart import PolicyForbids, entry_for_platform, set_enabled
+    from agent.autostart import CannotAutostart, entry_for_platform, set_enabled
 
     policy = _policy(args)
     entry = entry_for_platform()
     if args.action != "status":
         try:
             set_enabled(entry, args.action == "enable", policy)
-        except PolicyForbids as error:
+        except CannotAutostart as error:
             raise CliError(str(error)) from None
     state = "enabled" if entry.is_enabled() else "disabled"
     print(f"Start at log-in: {state} ({entry.describe()})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from agent import __version__
 from agent.cli import autostart, config, doctor, presence, run, secret
@@ -18,6 +18,34 @@ from agent.cli.exit_codes import CliError, ExitCode
 GROUPS = (run, presence, secret, config, doctor, autostart)
 HELPER = "_read-secrets"
 CALENDAR_HELPER = "_parse-calendar"
+PROVISION_HELPER = "_provision-secrets"
+
+
+def _read_secrets() -> int:
+    from agent.secret_cache import serve_helper
+
+    return serve_helper()
+
+
+def _parse_calendar() -> int:
+    from agent.detectors.calendar_helper import serve_helper
+
+    return serve_helper()
+
+
+def _provision_secrets() -> int:
+    from agent.secret_provisioning import serve_helper
+
+    return serve_helper()
+
+
+#: Not user commands: the short-lived helpers the running agent starts, so that the
+#: keyring stack and calendar parsing never stay resident in it.
+HELPERS: dict[str, Callable[[], int]] = {
+    HELPER: _read_secrets,
+    CALENDAR_HELPER: _parse_calendar,
+    PROVISION_HELPER: _provision_secrets,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,16 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # and the CLI agree on the same fallback directory, so the warning is only noise here.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments == [HELPER]:
-        # Not a user command: the running agent's keyring reader (agent/secret_cache.py).
-        from agent.secret_cache import serve_helper
-
-        return serve_helper()
-    if arguments == [CALENDAR_HELPER]:
-        # Not a user command: parses a calendar for the running agent (calendar_helper.py).
-        from agent.detectors.calendar_helper import serve_helper as serve_calendar_helper
-
-        return serve_calendar_helper()
+    if len(arguments) == 1 and arguments[0] in HELPERS:
+        return HELPERS[arguments[0]]()
     parser = build_parser()
     args = parser.parse_args(arguments)
     if getattr(args, "func", None) is None:

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _follow_autostart_policy(paths: Paths) -> None:
     """An ``AutoStart`` of always/never set by IT is applied each time the agent starts."""
-    from agent.autostart import apply_policy, entry_for_platform
+    from agent.autostart import CannotAutostart, apply_policy, entry_for_platform
     from agent.config.loader import ConfigError, load_config
 
     try:
@@ -53,6 +53,8 @@ def _follow_autostart_policy(paths: Paths) -> None:
             print(f"presence-agent: start at log-in set to follow AutoStart = {policy}")
     except (ConfigError, OSError):
         pass  # the agent reports config problems itself; autostart waits for a good file
+    except CannotAutostart as error:
+        print(f"presence-agent: start at log-in not set: {error}", file=sys.stderr)
 
 
 def _should_autostart(paths: Paths) -> bool:

@@ -85,12 +85,12 @@ def load_file(path: Path, policy: PolicyData, username: str) -> LoadedConfig:
     lines = key_lines(text)
     merged = overlay.apply(user, policy, username)
 
-    by_policy = {overlay.raw_path(key) for key in merged.enforced | merged.recommended}
-
     def where(key: str) -> str:
-        if overlay.raw_path(key) in by_policy:
-            return f"{policy.source} ({key} set by policy)"
-        line = line_of(lines, overlay.raw_path(key))
+        raw = overlay.raw_path(key)
+        line = line_of(lines, raw)
+        policy_key = merged.keys.get(raw) or (None if line else merged.key_for(raw))
+        if policy_key:
+            return f"{policy.source} (policy key {policy_key})"
         return f"{path}:{line}" if line else str(path)
 
     builder = Builder()

@@ -3,12 +3,19 @@
 The overlay works on the raw TOML data (before the schema objects are built) so
 that policy values go through exactly the same checks as the user's own. It returns
 which dotted settings each tier set, from which the loader derives every setting's
-origin and the locked set.
+origin and the locked set, and which policy key set each one (``keys``), so a
+problem with a policy value names the key IT wrote.
+
+Structured keys: ``Backends``/``Locations``/``Calendars`` entries are merged with the
+user's entries of the same name/id field by field (a recommended field only where the
+user wrote none); ``Rules`` replaces the user's rules when enforced and stands in for
+them when recommended and the user has none.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,8 +26,22 @@ from agent.config.policy_keys import (
     MANAGED_CALENDAR,
     MANAGED_CALENDAR_NAME,
     TEMPLATED,
+    PolicyKey,
+    PolicyType,
     by_name,
 )
+from agent.config.schema import BackendEntry, CalendarEntry, LocationEntry, RuleSettings
+
+#: The fields of each array of tables (a backend's other keys are its options).
+_ENTRY_FIELDS = {
+    table: {f.name for f in dataclasses.fields(cls)} - {"options"}
+    for table, cls in (
+        ("backends", BackendEntry),
+        ("calendars", CalendarEntry),
+        ("locations", LocationEntry),
+        ("rules", RuleSettings),
+    )
+}
 
 _OPTIONS = re.compile(r"^(backends\[\d+\])\.options\.")
 
@@ -31,6 +52,22 @@ class Overlay:
     enforced: set[str] = field(default_factory=set)
     recommended: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)
+    """Raw path of each value (and entry) policy wrote -> the policy key, e.g. Backends[1]."""
+
+    def mark(self, tier: str, setting: str, key: str) -> None:
+        (self.enforced if tier == "enforced" else self.recommended).add(setting)
+        self.keys[raw_path(setting)] = key
+
+    def key_for(self, raw: str) -> str | None:
+        """The policy key behind a raw path, or behind the entry it is in."""
+        path = raw
+        while path:
+            if path in self.keys:
+                return self.keys[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None
 
 
 def raw_path(setting: str) -> str:
@@ -59,11 +96,18 @@ def apply(user: dict[str, Any], policy: PolicyData, username: str) -> Overlay:
         "enforced": _expand(policy.enforced, username),
         "recommended": _expand(policy.recommended, username),
     }
-    backend_index = _managed_entry(overlay, tiers, "backends", "Backend", user)
-    calendar_index = _managed_entry(overlay, tiers, "calendars", "Calendar", user)
     keys = by_name()
     for tier in ("recommended", "enforced"):
         for name, value in tiers[tier].items():
+            key = keys[name]
+            if key.type is PolicyType.TABLE_LIST:
+                _apply_entries(overlay, tier, key, value)
+    backend_index = _managed_entry(overlay, tiers, "backends", "Backend", user)
+    calendar_index = _managed_entry(overlay, tiers, "calendars", "Calendar", user)
+    for tier in ("recommended", "enforced"):
+        for name, value in tiers[tier].items():
+            if keys[name].structured:
+                continue  # entries above; secret tables go to the keyring, not the config
             setting = keys[name].setting
             if setting.startswith(MANAGED_BACKEND):
                 if backend_index is None:
@@ -77,17 +121,61 @@ def apply(user: dict[str, Any], policy: PolicyData, username: str) -> Overlay:
             if tier == "recommended" and written:
                 continue  # the user's own value wins over a recommendation
             _set(overlay.data, raw_path(setting), value)
-            (overlay.enforced if tier == "enforced" else overlay.recommended).add(setting)
+            overlay.mark(tier, setting, name)
     return overlay
+
+
+def _apply_entries(overlay: Overlay, tier: str, key: PolicyKey, entries: list[Any]) -> None:
+    """One tier's ``Backends``/``Locations``/``Calendars``/``Rules`` onto the data."""
+    table = key.setting
+    current = overlay.data.get(table)
+    if not isinstance(current, list) or not all(isinstance(e, dict) for e in current):
+        current = None
+    if not key.identity:  # Rules: a whole ordered list
+        if tier == "recommended" and current is not None:
+            return  # the user's own rules win over recommended ones
+        overlay.data[table] = [dict(entry) for entry in entries]
+        for index, entry in enumerate(entries):
+            overlay.keys[f"{table}[{index}]"] = f"{key.name}[{index}]"
+            for name in _ENTRY_FIELDS[table] | set(entry):
+                overlay.mark(tier, f"{table}[{index}].{name}", f"{key.name}[{index}].{name}")
+        return
+    current = current if current is not None else []
+    overlay.data[table] = current
+    for position, entry in enumerate(entries):
+        ident = entry[key.identity]
+        found = [i for i, e in enumerate(current) if e.get(key.identity) == ident]
+        if not found:
+            current.append({key.identity: ident})
+        index = found[0] if found else len(current) - 1
+        mine = current[index]
+        overlay.keys[f"{table}[{index}]"] = f"{key.name}[{position}]"
+        for name, value in entry.items():
+            if tier == "recommended" and name in mine and name != key.identity:
+                continue
+            mine[name] = value
+            setting = f"{table}[{index}].{name}"
+            if table == "backends" and name not in _ENTRY_FIELDS[table]:
+                setting = f"{table}[{index}].options.{name}"
+            overlay.mark(tier, setting, f"{key.name}[{position}].{name}")
 
 
 def _expand(values: dict[str, Any], username: str) -> dict[str, Any]:
     return {
-        name: value.replace("{username}", username)
-        if name in TEMPLATED and isinstance(value, str)
-        else value
+        name: expand_username(value, username) if name in TEMPLATED else value
         for name, value in values.items()
     }
+
+
+def expand_username(value: Any, username: str) -> Any:
+    """``{username}`` replaced in a string, or in every string of a structured value."""
+    if isinstance(value, str):
+        return value.replace("{username}", username)
+    if isinstance(value, list):
+        return [expand_username(item, username) for item in value]
+    if isinstance(value, dict):
+        return {name: expand_username(item, username) for name, item in value.items()}
+    return value
 
 
 def _managed_entry(

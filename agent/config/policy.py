@@ -4,7 +4,8 @@ Two tiers everywhere: *enforced* (locked; wins over the user's file) and
 *recommended* (a default the user's file may change). Priority:
 enforced > user > recommended > built-in default.
 
-- Linux: ``/etc/presence-agent/policy.toml`` with ``[enforced]`` and ``[recommended]``.
+- Linux: ``/etc/presence-agent/policy.toml`` with ``[enforced]`` and ``[recommended]``,
+  then the same in ``/etc/presence-agent/users/<user>.toml`` (per user: it wins).
 - Windows: ``HKLM\SOFTWARE\Policies\PresenceAgent`` and the same under HKCU (HKLM
   wins per key); recommended values under its ``Recommended`` subkey.
 - macOS: the managed preferences of ``com.presenceagent.agent`` (the plist in
@@ -14,13 +15,16 @@ enforced > user > recommended > built-in default.
 Each reader sits behind :class:`PolicyReader` so the Windows and macOS ones are
 tested with injected registry/plist data. Unknown keys and wrong types are never
 ignored silently: they become problems, reported by ``config check``, ``doctor`` and
-the agent's log, while the valid keys still apply.
+the agent's log, while the valid keys still apply. Structured keys (tables, arrays
+of tables) come as native values from TOML and plists and as JSON text from the
+registry. A problem with a secret key never quotes its value.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import stat
 import sys
 import tomllib
 from collections.abc import Callable, Mapping
@@ -29,7 +33,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agent.config.locate import key_lines, line_of
-from agent.config.policy_keys import PolicyKey, PolicyType, by_name
+from agent.config.policy_keys import POLICY_KEYS, PolicyKey, PolicyType, by_name
+from agent.config.policy_structured import json_value, structured_value
 from agent.core.durations import parse_duration
 
 WINDOWS_POLICY_KEY = r"SOFTWARE\Policies\PresenceAgent"
@@ -58,6 +63,8 @@ class PolicyReader(Protocol):
 def coerce(key: PolicyKey, value: Any) -> Any:
     """``value`` as the TOML-native value for ``key``'s type; ValueError says what is wrong."""
     kind = key.type
+    if key.structured:
+        return structured_value(key, value)
     if kind is PolicyType.BOOLEAN:
         if isinstance(value, bool):
             return value
@@ -79,6 +86,8 @@ def coerce(key: PolicyKey, value: Any) -> Any:
             return parse_duration(value)
         raise ValueError(f'must be a duration like "5m" or a number of seconds, got {value!r}')
     if kind is PolicyType.STRING_LIST:
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            value = json_value(value)  # the registry's way to write a list with commas in it
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
@@ -113,12 +122,50 @@ def check_values(
         try:
             checked[name] = coerce(key, value)
         except ValueError as error:
-            problems.append(f"{where(name)}: {error}; it is ignored")
+            message = str(error) if not key.secret else _without_value(str(error), value)
+            problems.append(f"{where(name)}: {message}; it is ignored")
     return checked
 
 
+def _without_value(message: str, value: Any) -> str:
+    """A problem with a secret key, its value masked should a message ever quote it."""
+    texts = [value] if isinstance(value, str) else []
+    if isinstance(value, dict):
+        texts = [v for v in value.values() if isinstance(v, str)]
+        texts += [w for v in value.values() if isinstance(v, dict) for w in v.values()]
+    for text in texts:
+        if isinstance(text, str) and len(text) >= 4:
+            message = message.replace(text, "***")
+    return message
+
+
 class TomlPolicyReader:
-    """Linux (and any Unix): ``policy.toml`` with ``[enforced]`` and ``[recommended]``."""
+    """Linux (and any Unix): ``policy.toml`` with ``[enforced]`` and ``[recommended]``.
+
+    With ``user_path`` (``/etc/presence-agent/users/<user>.toml``) that file is read too
+    and wins key by key: the place for one user's values, credentials above all, in a
+    file only that user (and root) can read.
+    """
+
+    def __init__(self, path: Path, user_path: Path | None = None) -> None:
+        self.path = path
+        self.user_path = user_path
+
+    def read(self) -> PolicyData:
+        machine = _TomlFile(self.path).read()
+        if self.user_path is None:
+            return machine
+        user = _TomlFile(self.user_path).read()
+        return PolicyData(
+            enforced={**machine.enforced, **user.enforced},
+            recommended={**machine.recommended, **user.recommended},
+            sources=machine.sources + user.sources,
+            problems=machine.problems + user.problems,
+        )
+
+
+class _TomlFile:
+    """One policy file; an absent file is no policy, a broken one a problem."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -144,6 +191,7 @@ class TomlPolicyReader:
             return f"{self.path}:{line} {path}" if line else f"{self.path} {path}"
 
         tiers: dict[str, dict[str, Any]] = {"enforced": {}, "recommended": {}}
+        problems += _exposed_credentials(self.path, data)
         for table, values in data.items():
             if table not in tiers or not isinstance(values, dict):
                 problems.append(
@@ -158,6 +206,29 @@ class TomlPolicyReader:
             sources=(str(self.path),),
             problems=tuple(problems),
         )
+
+
+def _exposed_credentials(path: Path, data: dict[str, Any]) -> list[str]:
+    """A warning when a file carrying credentials can be read by every local user."""
+    secret_keys = {key.name for key in POLICY_KEYS if key.secret}
+    found = sorted(
+        name
+        for tier in data.values()
+        if isinstance(tier, dict)
+        for name in tier
+        if name in secret_keys
+    )
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return []
+    if not found or not mode & stat.S_IROTH:
+        return []
+    return [
+        f"{path} {', '.join(found)}: credentials in a file every local user can read "
+        f"(mode {stat.S_IMODE(mode):04o}): move them to users/<user>.toml, readable by that "
+        "user only (see the deployment guide); they are still used"
+    ]
 
 
 class RegistryReader(Protocol):
@@ -298,4 +369,9 @@ def default_reader(policy_file: Path) -> PolicyReader:
         return WindowsPolicyReader()
     if sys.platform == "darwin" and "PRESENCE_AGENT_POLICY_FILE" not in os.environ:
         return MacPolicyReader()
-    return TomlPolicyReader(policy_file)
+    return TomlPolicyReader(policy_file, user_policy_file(policy_file, _username()))
+
+
+def user_policy_file(policy_file: Path, username: str) -> Path:
+    """The per-user policy file beside the machine one: ``users/<user>.toml``."""
+    return policy_file.parent / "users" / f"{username}.toml"

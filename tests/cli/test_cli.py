@@ -165,7 +165,18 @@ def test_run_without_display_falls_back_to_headless(agent_paths: Paths, tmp_path
 
     agent_paths.policy_file.write_text('[enforced]\nAutoStart = "always"\n')
     xdg = tmp_path / "xdg"
-    env = {**os.environ, "DISPLAY": "", "WAYLAND_DISPLAY": "", "XDG_CONFIG_HOME": str(xdg)}
+    # The entry must point at an installed agent, never into this checkout: a stand-in.
+    installed = tmp_path / "bin" / "presence-agent"
+    installed.parent.mkdir()
+    installed.write_text("#!/bin/sh\n")
+    installed.chmod(0o755)
+    env = {
+        **os.environ,
+        "DISPLAY": "",
+        "WAYLAND_DISPLAY": "",
+        "XDG_CONFIG_HOME": str(xdg),
+        "PATH": f"{installed.parent}{os.pathsep}{os.environ['PATH']}",
+    }
     done = subprocess.Popen(
         [sys.executable, "-m", "agent", "run"],
         env=env,

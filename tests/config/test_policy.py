@@ -15,8 +15,9 @@ from agent.config.policy import (
     PolicyData,
     TomlPolicyReader,
     WindowsPolicyReader,
+    coerce,
 )
-from agent.config.policy_keys import POLICY_KEYS, PolicyType
+from agent.config.policy_keys import KEYRING, POLICY_KEYS, PolicyType
 from agent.config.schema import Config
 
 
@@ -126,7 +127,7 @@ def test_a_policy_value_the_schema_rejects_names_the_policy(agent_paths: Paths) 
     with pytest.raises(ConfigError) as caught:
         load(agent_paths, "", '[enforced]\nWorkingHoursStart = "25:00"\n')
     (problem,) = caught.value.problems
-    assert problem.startswith(f"{agent_paths.policy_file} (schedule.start set by policy)")
+    assert problem.startswith(f"{agent_paths.policy_file} (policy key WorkingHoursStart)")
 
 
 def test_broken_policy_file_is_reported(agent_paths: Paths) -> None:
@@ -208,14 +209,31 @@ def test_every_policy_key_drives_a_real_setting(agent_paths: Paths) -> None:
         assert key.name[0].isupper() and key.name.isalnum(), key.name
         assert key.meaning and key.example
         assert (key.type is PolicyType.ENUM) == bool(key.choices), key.name
+        assert (key.setting == KEYRING) == key.secret, key.name
+        if key.secret:
+            continue  # drives the keyring, not a setting (tests/test_secret_provisioning.py)
         setting = key.setting.replace("backends[managed]", "backends[0]")
         setting = setting.replace("calendars[managed]", "calendars[0]")
         if ".options." in setting:
             continue  # type-specific: checked by the backends registry
-        assert setting in known or setting.startswith("calendars[0]."), key.name
-        policy = PolicyData(enforced={key.name: key.example, "BackendType": "local"})
+        tables = {name.split("[")[0] for name in known}
+        assert setting in known | tables or setting.startswith("calendars[0]."), key.name
+        if key.type is PolicyType.TABLE_LIST:
+            setting += "[0]." + (key.identity or "condition")
+        value = coerce(key, key.example)
+        policy = PolicyData(enforced={key.name: value, "BackendType": "local"})
         written = overlay.apply({}, policy, "alice")
         assert setting in written.enforced, key.name
+
+
+def test_every_setting_a_user_can_write_has_a_policy_key() -> None:
+    """Everything a user can set, IT can set: scalar settings and the arrays of tables."""
+    covered = {key.setting for key in POLICY_KEYS}
+    for setting in settings(Config()):
+        if setting == "version":
+            continue  # the schema version, not a setting
+        table = setting.split("[")[0]
+        assert setting in covered or table in covered, f"{setting} has no policy key"
 
 
 def test_backend_type_choices_match_the_registry() -> None:
@@ -256,3 +274,65 @@ def test_locked_keys_through_every_os_reader(agent_paths: Paths, tmp_path: Path)
         assert loaded.locked == frozenset({"idle.away_after"}), name
         assert loaded.config.ui.notifications is True, name  # the user's beats recommended
         assert loaded.origins["ui.notifications"] == "user", name
+
+
+def test_structured_entries_merge_with_the_users_by_name(agent_paths: Paths) -> None:
+    loaded = load(
+        agent_paths,
+        """[[backends]]
+name = "hook"
+type = "webhook"
+base_url = "https://mine.example/hook"
+user_id = "me"
+
+[[rules]]
+condition = "locked"
+set_status = "away"
+""",
+        """[enforced]
+Backends = [{name = "hook", type = "webhook", base_url = "https://it.example/hook"}]
+
+[recommended]
+Rules = [{condition = "idle", set_status = "away", after = "1m"}]
+
+[[recommended.Backends]]
+name = "hook"
+user_id = "it-default"
+
+[[recommended.Backends]]
+name = "audian"
+type = "audian"
+base_url = "https://api.audian.example"
+account_id = "acme"
+user_id = "{username}"
+""",
+    )
+    hook, audian = loaded.config.backends
+    assert hook.base_url == "https://it.example/hook"  # enforced over the user's
+    assert hook.options["user_id"] == "me"  # the user's over a recommendation
+    assert audian.options == {"account_id": "acme", "user_id": "alice"}
+    assert loaded.origins["backends[0].base_url"] == "enforced"
+    assert loaded.origins["backends[0].options.user_id"] == "user"
+    assert loaded.origins["backends[1].options.account_id"] == "recommended"
+    assert [rule.condition for rule in loaded.config.rules] == ["locked"]  # the user's rules
+
+
+def test_enforced_rules_replace_the_users(agent_paths: Paths) -> None:
+    loaded = load(
+        agent_paths,
+        '[[rules]]\ncondition = "locked"\nset_status = "away"\n',
+        '[[enforced.Rules]]\ncondition = "activeCall"\nset_status = "dnd"\n',
+    )
+    assert [(r.condition, r.set_status) for r in loaded.config.rules] == [("activeCall", "dnd")]
+    assert loaded.is_locked("rules[0].condition") and loaded.is_locked("rules[0].after")
+
+
+def test_credentials_never_become_settings(agent_paths: Paths) -> None:
+    loaded = load(
+        agent_paths,
+        "",
+        '[enforced.BackendSecrets.audian]\napi_token = "tok-123456"\n'
+        '[enforced.CalendarUrlSecrets]\nwork = "https://cal.example/{username}?t=abcdef"\n',
+    )
+    shown = repr(settings(loaded.config))
+    assert "tok-123456" not in shown and "abcdef" not in shown

@@ -10,6 +10,7 @@ import tomllib
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import policy_templates as templates
 import pytest
@@ -18,6 +19,7 @@ from agent.config.policy_keys import POLICY_KEYS, PolicyType
 
 NS = {"p": "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions"}
 NAMES = {key.name for key in POLICY_KEYS}
+SECRET_NAMES = {key.name for key in POLICY_KEYS if key.secret}
 
 
 def test_admx_has_every_key_in_both_tiers_under_the_policy_path() -> None:
@@ -61,23 +63,34 @@ def test_every_string_and_presentation_the_admx_uses_is_defined_in_the_adml() ->
             assert control.get("refId") in element_ids
 
 
-def test_mobileconfig_payload_keys_and_uuids_match_the_key_list() -> None:
-    profile = plistlib.loads(templates.mobileconfig())
+def _payload(profile_bytes: bytes) -> dict[str, Any]:
+    profile = plistlib.loads(profile_bytes)
     assert profile["PayloadType"] == "Configuration"
     uuid.UUID(profile["PayloadUUID"])
     (payload,) = profile["PayloadContent"]
     assert payload["PayloadType"] == "com.presenceagent.agent"
     uuid.UUID(payload["PayloadUUID"])
     assert payload["PayloadUUID"] != profile["PayloadUUID"]
-    settings = {k for k in payload if not k.startswith("Payload") and k != "Defaults"}
-    assert settings == NAMES
-    assert set(payload["Defaults"]) <= NAMES
+    assert templates.EXAMPLE_NOTE in profile["PayloadDisplayName"]
+    assert f"<!-- {templates.EXAMPLE_NOTE}".encode() in profile_bytes
+    return dict(payload)
+
+
+def test_settings_profile_recommends_every_example_and_enforces_nothing() -> None:
+    payload = _payload(templates.mobileconfig())
+    enforced = {k for k in payload if not k.startswith("Payload") and k != "Defaults"}
+    assert enforced == set()  # example values are never locked as shipped
+    assert set(payload["Defaults"]) == NAMES - SECRET_NAMES
     for key in POLICY_KEYS:
-        value = payload[key.name]
+        if key.secret:
+            continue
+        value = payload["Defaults"][key.name]
         expected = {
             PolicyType.BOOLEAN: bool,
             PolicyType.INTEGER: int,
             PolicyType.STRING_LIST: list,
+            PolicyType.TABLE: dict,
+            PolicyType.TABLE_LIST: list,
         }.get(key.type, str)
         assert isinstance(value, expected), key.name
         if key.choices:
@@ -85,13 +98,29 @@ def test_mobileconfig_payload_keys_and_uuids_match_the_key_list() -> None:
     assert templates.mobileconfig() == templates.mobileconfig()  # stable UUIDs
 
 
+def test_credentials_profile_is_user_scoped_and_holds_only_credentials() -> None:
+    profile = plistlib.loads(templates.credentials_mobileconfig())
+    assert profile["PayloadScope"] == "User"
+    payload = _payload(templates.credentials_mobileconfig())
+    assert {k for k in payload if not k.startswith("Payload")} == SECRET_NAMES
+    assert plistlib.loads(templates.mobileconfig())["PayloadScope"] == "System"
+
+
+def uncomment(text: str) -> str:
+    """The example with every example line switched on (``#Key = …``, ``#[table]``)."""
+    return re.sub(r"^#(?=[\[A-Za-z])", "", text, flags=re.MULTILINE)
+
+
 def test_example_policy_names_every_key_and_parses_when_uncommented() -> None:
     text = templates.example_policy_toml()
     for key in POLICY_KEYS:
-        assert f"# {key.name} = " in text
-    uncommented = re.sub(r"^# (\w+ = )", r"\1", text, flags=re.MULTILINE)
-    data = tomllib.loads(uncommented)
-    assert set(data["enforced"]) == NAMES
+        assert f"# {key.name}: " in text
+        if key.secret:
+            assert f"{key.name} =" not in text and f".{key.name}]" not in text
+    data = tomllib.loads(uncomment(text))
+    assert set(data["enforced"]) == NAMES - SECRET_NAMES
+    user = tomllib.loads(uncomment(templates.example_user_policy_toml()))
+    assert set(user["enforced"]) == SECRET_NAMES
 
 
 def test_launch_agent_runs_the_agent_at_login() -> None:
@@ -124,7 +153,8 @@ def test_msi_tables_follow_the_key_list(tmp_path: Path, monkeypatch: pytest.Monk
     secure = properties["SecureCustomProperties"].split(";")
     registry = {row[3]: row for row in _msi_table(msi, "Registry")}
     components = {row[0]: row for row in _msi_table(msi, "Component")}
-    for key in POLICY_KEYS:
+    assert templates.MSI_KEYS and not any(key.secret for key in templates.MSI_KEYS)
+    for key in templates.MSI_KEYS:
         prop = templates.msi_property(key)
         assert prop in secure
         row = registry[key.name]

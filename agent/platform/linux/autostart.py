@@ -2,6 +2,8 @@
 
 The user's file shadows a system one of the same name (the XDG autostart spec), so
 disabling a package-installed entry means writing a user copy with ``Hidden=true``.
+Every entry carries ``TryExec``: once the program is uninstalled the session skips
+the entry instead of failing to start a program that is gone.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class XdgAutostartEntry:
 
     def disable(self) -> None:
         if self.system_file() is not None:
-            self._write(_desktop_entry(["presence-agent", "run"], hidden=True))
+            self._write(_desktop_entry(["presence-agent", "run", "--autostart"], hidden=True))
         else:
             self.user_file.unlink(missing_ok=True)
 
@@ -68,8 +70,14 @@ def _active(text: str) -> bool:
     for line in text.splitlines():
         key, sep, value = line.partition("=")
         if sep:
-            values[key.strip()] = value.strip().lower()
-    return values.get("Hidden") != "true" and values.get("X-GNOME-Autostart-enabled") != "false"
+            values[key.strip()] = value.strip()
+    try_exec = values.get("TryExec", "")
+    if try_exec.startswith("/") and not os.access(try_exec, os.X_OK):
+        return False  # the program is gone: the session skips this entry
+    return (
+        values.get("Hidden", "").lower() != "true"
+        and values.get("X-GNOME-Autostart-enabled", "").lower() != "false"
+    )
 
 
 def _desktop_entry(command: list[str], hidden: bool) -> str:
@@ -78,6 +86,7 @@ def _desktop_entry(command: list[str], hidden: bool) -> str:
         "Type=Application",
         "Name=Presence Agent",
         "Comment=Keeps your presence status up to date",
+        f"TryExec={command[0]}",
         f"Exec={shlex.join(command)}",
         "Icon=presence-agent",
         "Terminal=false",
