@@ -169,7 +169,7 @@ class AgentService:
 
     def _load_config(self, initial: bool) -> LoadedConfig | None:
         """The new configuration, or the last good one (``None`` at start: defaults)."""
-        from agent.config.loader import ConfigError, load_config
+        from agent.config_checks import ConfigError, load_config
 
         try:
             loaded = load_config(self.paths)

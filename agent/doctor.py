@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agent.config.paths import Paths
+from agent.secret_names import CALENDAR_URL_FIELD, calendar_owner, secret_command
 
 if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
@@ -83,7 +84,7 @@ async def gather(paths: Paths) -> list[Section]:
 def _config(paths: Paths) -> tuple[Section, LoadedConfig | None]:
     from collections import Counter
 
-    from agent.config.loader import ConfigError, load_config
+    from agent.config_checks import ConfigError, load_config
 
     section = Section("config")
     found = "found" if paths.config_file.exists() else "not found: built-in defaults"
@@ -114,12 +115,10 @@ def _config(paths: Paths) -> tuple[Section, LoadedConfig | None]:
 
 
 def _keyring(config: Config) -> tuple[Section, SecretStore | None]:
-    from agent.config.validate import registry
+    from agent.backends.registry import SECRET_FIELDS as fields
     from agent.secrets import NoKeyringError, SecretStore
 
     section = Section("keyring")
-    module = registry()
-    fields: dict[str, tuple[str, ...]] = getattr(module, "SECRET_FIELDS", {}) if module else {}
     needed = [entry for entry in config.backends if fields.get(entry.type)]
     store = SecretStore()
     try:
@@ -134,9 +133,11 @@ def _keyring(config: Config) -> tuple[Section, SecretStore | None]:
     section.add("usable: yes")
     for calendar in config.calendars:
         if calendar.url_secret:
-            found = (f"calendar:{calendar.name}", "url") in stored
+            found = (calendar_owner(calendar.name), CALENDAR_URL_FIELD) in stored
             fix = (
-                "" if found else f" (run `presence-agent secret set calendar:{calendar.name} url`)"
+                ""
+                if found
+                else f" (run `{secret_command(calendar_owner(calendar.name), CALENDAR_URL_FIELD)}`)"
             )
             section.add(f"calendar {calendar.name}: URL {'stored' if found else 'missing'}{fix}")
     for entry in needed:
@@ -223,13 +224,9 @@ async def _report(signal: str, detector: Any) -> list[str]:
 
 async def _backends(config: Config, paths: Paths, secrets: SecretStore | None) -> Section:
     section = Section("backends")
-    try:
-        registry = importlib.import_module("agent.backends.registry")
-    except ImportError:
-        section.add("not available in this build")
-        return section
     import httpx
 
+    from agent.backends import registry
     from agent.backends.base import ProbeStatus
     from agent.core.clock import SystemClock
     from agent.secrets import SecretStore

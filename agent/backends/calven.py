@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from agent.backends.adapter import PRESENT, HttpBackend, is_reassertion, iso_z, parse_iso
-from agent.backends.base import DeliveryKind, Message, Outcome, Result
-from agent.backends.context import secret_command
+from agent.backends.base import BackendType, DeliveryKind, Message, Outcome, Result
 from agent.backends.http import Reply
+from agent.backends.http_backend import PRESENT, HttpBackend, is_reassertion, iso_z, parse_iso
 from agent.backends.options import OptionReader
+from agent.secret_names import secret_command
 
 if TYPE_CHECKING:
-    from agent.backends.context import BackendContext
+    from agent.backends.base import BackendContext
     from agent.config.schema import BackendEntry, UserSettings
     from agent.core.model import Location, PresenceChange, PresenceState
 
@@ -249,3 +249,8 @@ def _expiry(data: Any, now: datetime) -> datetime:
     elif value > 1e9:  # epoch seconds
         value = value - now.timestamp()
     return now + timedelta(seconds=value)
+
+
+BACKEND = BackendType(
+    name="calven", secret_fields=SECRETS, read_options=read_options, create=create
+)

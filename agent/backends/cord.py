@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from agent.backends.adapter import PRESENT, HttpBackend, is_reassertion, new_message
-from agent.backends.base import Outcome, Result
+from agent.backends.base import BackendType, Outcome, Result
 from agent.backends.http import Reply
+from agent.backends.http_backend import PRESENT, HttpBackend, is_reassertion, new_message
 from agent.backends.options import OptionReader
 
 if TYPE_CHECKING:
-    from agent.backends.base import Message
-    from agent.backends.context import BackendContext
+    from agent.backends.base import BackendContext, Message
     from agent.config.schema import BackendEntry, UserSettings
     from agent.core.model import Location, PresenceChange, PresenceState
 
@@ -189,3 +188,6 @@ class CordBackend(HttpBackend):
             self._jwt_renew = now + JWT_LIFETIME - JWT_MARGIN
             self._used_secrets.add(self._jwt)
         return {"Authorization": f"Bearer {self._jwt}"}
+
+
+BACKEND = BackendType(name="cord", secret_fields=SECRETS, read_options=read_options, create=create)

@@ -23,17 +23,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from agent.backends.adapter import HttpBackend, iso_z, parse_iso
-from agent.backends.base import DeliveryKind, Message, Outcome, Result
-from agent.backends.context import secret_command
+from agent.backends.base import BackendType, DeliveryKind, Message, Outcome, Result
 from agent.backends.http import Reply
+from agent.backends.http_backend import HttpBackend, iso_z, parse_iso
 from agent.backends.options import OptionReader
+from agent.secret_names import secret_command
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from agent.backends.base import CalendarSync
-    from agent.backends.context import BackendContext
+    from agent.backends.base import BackendContext, CalendarSync
     from agent.config.schema import BackendEntry, UserSettings
     from agent.core.model import PresenceChange
     from agent.core.signals import Attendee, Meeting
@@ -285,3 +284,8 @@ class EssentryBackend(HttpBackend):
             params={"ignoreMissingInvitations": flag},
             json_body={"agentToken": agent_token, "events": events},
         )
+
+
+BACKEND = BackendType(
+    name="essentry", secret_fields=SECRETS, read_options=read_options, create=create
+)

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from agent.cli.exit_codes import CliError, ExitCode
+from agent.secret_names import is_calendar_owner
 
 
 def register(commands: Any) -> None:
@@ -108,9 +109,9 @@ def _check_name(backend: str, field: str) -> None:
 
 def _field_warnings(backend: str, field: str) -> list[str]:
     """Hints when the secret will not be used by the current configuration (not errors)."""
-    from agent.config.loader import ConfigError, load_config
+    from agent.backends.registry import SECRET_FIELDS
     from agent.config.paths import Paths
-    from agent.config.validate import registry
+    from agent.config_checks import ConfigError, load_config
 
     try:
         config = load_config(Paths.from_environment()).config
@@ -119,11 +120,10 @@ def _field_warnings(backend: str, field: str) -> list[str]:
     entries = {entry.name: entry for entry in config.backends}
     entry = entries.get(backend)
     if entry is None:
-        if backend.startswith("calendar:"):
+        if is_calendar_owner(backend):
             return []
         return [f"no backend named {backend!r} is configured (yet)"]
-    module = registry()
-    fields = getattr(module, "SECRET_FIELDS", {}).get(entry.type) if module else None
+    fields = SECRET_FIELDS.get(entry.type)
     if fields is not None and field not in fields:
         known = ", ".join(fields) or "none"
         return [f"{entry.type} backends do not use {field!r} (their secret fields: {known})"]

@@ -35,6 +35,7 @@ from agent.detectors.calendar_fetch import (
     url_problem,
 )
 from agent.detectors.calendar_parse import CalendarError, ParsedCalendar, parse_calendar
+from agent.secret_names import CALENDAR_URL_FIELD, calendar_owner, secret_command
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,6 @@ class Secrets(Protocol):
     """The part of ``agent.secrets.SecretStore`` this detector needs."""
 
     def get(self, backend: str, field: str) -> str | None: ...
-
-
-def secret_name(calendar: str) -> str:
-    """The keyring entry holding a calendar's secret URL (field ``url``)."""
-    return f"calendar:{calendar}"
 
 
 @dataclass
@@ -230,8 +226,10 @@ class MeetingDetector:
         url = entry.url
         if entry.url_secret:
             try:
-                secret = secret_name(entry.name)
-                found: str | None = await asyncio.to_thread(self._secrets.get, secret, "url")
+                secret = calendar_owner(entry.name)
+                found: str | None = await asyncio.to_thread(
+                    self._secrets.get, secret, CALENDAR_URL_FIELD
+                )
                 url = found or ""
             except Exception as error:  # NoKeyringError and keyring backend failures
                 calendar.problem = f"cannot read the URL from the keyring: {error}"
@@ -239,7 +237,7 @@ class MeetingDetector:
             if not url:
                 calendar.problem = (
                     "no URL in the keyring: run "
-                    f"`presence-agent secret set {secret_name(entry.name)} url`"
+                    f"`{secret_command(calendar_owner(entry.name), CALENDAR_URL_FIELD)}`"
                 )
                 return None
         problem = url_problem(url)
@@ -316,7 +314,7 @@ class MeetingDetector:
     def report(self) -> list[SourceReport]:
         reports = []
         for calendar in self._calendars:
-            source = f"calendar:{calendar.entry.name}"
+            source = calendar_owner(calendar.entry.name)
             if calendar.problem:
                 detail = calendar.problem
             elif calendar.data is None:
