@@ -12,31 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agent.config.paths import Paths
 from agent.secret_names import CALENDAR_URL_FIELD, calendar_owner, secret_command
 
 if TYPE_CHECKING:
+    from agent.assembly import DetectorParts
     from agent.config.loader import LoadedConfig
     from agent.config.schema import Config
+    from agent.detectors.base import Detector
     from agent.secrets import SecretStore
 
 DETECTOR_TIMEOUT = 5.0
 PROBE_TIMEOUT = 20.0
-
-# (module, factory): the detector factories of the contract; a build may lack some.
-DETECTORS = (
-    ("agent.detectors.idle", "create_idle_detector"),
-    ("agent.detectors.lock", "create_lock_detector"),
-    ("agent.detectors.sleep", "create_sleep_detector"),
-    ("agent.detectors.call", "create_call_detector"),
-    ("agent.detectors.meeting", "create_meeting_detector"),
-    ("agent.detectors.location", "create_location_detector"),
-)
 
 
 @dataclass
@@ -151,55 +142,30 @@ def _keyring(config: Config) -> tuple[Section, SecretStore | None]:
 
 async def _detectors(config: Config, paths: Paths, secrets: SecretStore | None) -> Section:
     """Every detector probed at once (each may wait on a slow source, up to a timeout)."""
+    from agent.assembly import DETECTOR_BUILDERS, DetectorParts
+    from agent.secrets import SecretStore
+
     section = Section("detectors")
-    jobs = [_one_detector(module, factory, config, paths, secrets) for module, factory in DETECTORS]
+    parts = DetectorParts(config, paths, secrets or SecretStore())
+    jobs = [_one_detector(signal, build, parts) for signal, build in DETECTOR_BUILDERS]
     for lines in await asyncio.gather(*jobs):
         section.lines.extend(lines)
     return section
 
 
 async def _one_detector(
-    module_name: str,
-    factory_name: str,
-    config: Config,
-    paths: Paths,
-    secrets: SecretStore | None,
+    signal: str, build: Callable[[DetectorParts], Detector], parts: DetectorParts
 ) -> list[str]:
-    signal = module_name.rsplit(".", 1)[1]
     try:
-        factory = getattr(importlib.import_module(module_name), factory_name)
-    except (ImportError, AttributeError):
+        detector = build(parts)
+    except ImportError:
         return [f"{signal}: not available in this build"]
-    try:
-        detector = _create(factory, factory_name, config, paths, secrets)
     except Exception as error:
         return [f"{signal}: cannot be created: {error}"]
     return await _report(signal, detector)
 
 
-def _create(
-    factory: Callable[..., Any],
-    name: str,
-    config: Config,
-    paths: Paths,
-    secrets: SecretStore | None,
-) -> Any:
-    if name != "create_meeting_detector":
-        return factory(config)
-    import httpx
-
-    from agent.secrets import SecretStore
-
-    proxy = config.general.proxy_url or None
-    return factory(
-        config,
-        paths,
-        secrets or SecretStore(),
-        lambda: httpx.AsyncClient(proxy=proxy, timeout=15.0),
-    )
-
-
-async def _report(signal: str, detector: Any) -> list[str]:
+async def _report(signal: str, detector: Detector) -> list[str]:
     """Start the detector briefly so its sources are probed, then list them."""
     lines: list[str] = []
     try:

@@ -118,6 +118,14 @@ class Backend(Protocol):
 
     async def aclose(self) -> None: ...
 
+    @property
+    def reassert(self) -> bool:
+        """Whether the dispatcher re-sends the current state periodically.
+
+        Default: state backends do; an event backend may opt in ("still here").
+        """
+        return self.kind is DeliveryKind.STATE
+
     async def fetch_remote_status(self) -> PresenceState | None:
         """The status the service has now (set on another device), if it can tell.
 

@@ -24,7 +24,7 @@ from typing import Protocol
 from agent.config.schema import Config
 from agent.core.model import Location
 from agent.core.signals import LocationObserved
-from agent.detectors.base import Sink, SourceReport
+from agent.detectors.base import Detector, Sink, SourceReport
 from agent.detectors.location_match import (
     LocationRule,
     NetworkView,
@@ -102,7 +102,7 @@ class CallbackWatcher:
             self._cancel = None
 
 
-class LocationDetector:
+class LocationDetector(Detector):
     signal = "location"
 
     def __init__(

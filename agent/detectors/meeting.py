@@ -26,7 +26,7 @@ from agent.config.paths import Paths
 from agent.config.schema import CalendarEntry, Config
 from agent.core.clock import Clock, SystemClock
 from agent.core.signals import Meeting, MeetingsObserved
-from agent.detectors.base import Sink, SourceReport
+from agent.detectors.base import Detector, Sink, SourceReport
 from agent.detectors.calendar_fetch import (
     CalendarCache,
     FetchError,
@@ -68,7 +68,7 @@ class _Calendar:
     busy: asyncio.Lock = field(default_factory=asyncio.Lock)  # one read at a time
 
 
-class MeetingDetector:
+class MeetingDetector(Detector):
     signal = SIGNAL
 
     def __init__(
@@ -101,7 +101,7 @@ class MeetingDetector:
         read then finishes in the background and pushes when done.
         """
         self._sink = sink
-        first = asyncio.create_task(self.refresh_now())
+        first = asyncio.create_task(self.read_calendars())
         self._tasks.append(first)
         await asyncio.wait({first}, timeout=self._startup_wait)
         for calendar in self._calendars:
@@ -135,8 +135,20 @@ class MeetingDetector:
         self._last = None
         await self.start(sink)
 
-    async def refresh_now(self) -> None:
-        """Re-read every calendar now (start, network back, tests) and push changes."""
+    def refresh(self) -> None:
+        """Re-read every calendar soon (after a resume: the file or feed may have changed)."""
+        if self._sink is None:
+            return
+        task = asyncio.get_running_loop().create_task(self.read_calendars())
+        self._tasks.append(task)
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+
+    async def read_calendars(self) -> None:
+        """Re-read every calendar now (start, resume, tests) and push changes."""
         await asyncio.gather(*(self._update(calendar) for calendar in self._calendars))
         self._publish()
 
