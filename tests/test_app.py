@@ -12,46 +12,16 @@ from collections.abc import Awaitable, Callable
 
 from agent.app import AgentService
 from agent.config.paths import Paths
-from agent.config.schema import Config
 from agent.core.signals import LockObserved
-from agent.detectors.base import Detector, Sink, SourceReport
+from agent.detectors.base import Detector, Sink
 from tests.agent_process import write_config
+from tests.detectors.recording import RecordingDetector
 from tests.support import until
 
 CONFIG = '[schedule]\nenabled = false\n\n[location]\nmode = "off"\n'
 
 
-class Recording(Detector):
-    """Pushes nothing by itself; records the hooks the service calls."""
-
-    def __init__(self, signal: str) -> None:
-        self.signal = signal
-        self.sink: Sink | None = None
-        self.configs: list[Config] = []
-        self.locks: list[bool] = []
-        self.stopped = False
-
-    async def start(self, sink: Sink) -> None:
-        self.sink = sink
-
-    async def stop(self) -> None:
-        self.stopped = True
-
-    def report(self) -> list[SourceReport]:
-        return []
-
-    @property
-    def degraded(self) -> bool:
-        return False
-
-    def reconfigure(self, config: Config) -> None:
-        self.configs.append(config)
-
-    def set_locked(self, locked: bool) -> None:
-        self.locks.append(locked)
-
-
-class Broken(Recording):
+class Broken(RecordingDetector):
     async def start(self, sink: Sink) -> None:
         raise OSError("no such device")
 
@@ -76,7 +46,7 @@ def serve(
 
 def test_reload_reconfigures_every_running_detector(agent_paths: Paths) -> None:
     write_config(agent_paths, CONFIG)
-    idle, call = Recording("idle"), Recording("call")
+    idle, call = RecordingDetector("idle"), RecordingDetector("call")
 
     async def scenario(service: AgentService) -> None:
         await until(lambda: call.sink is not None, what="detectors started")
@@ -90,7 +60,7 @@ def test_reload_reconfigures_every_running_detector(agent_paths: Paths) -> None:
 
 def test_a_lock_reaches_the_engine_and_every_detector(agent_paths: Paths) -> None:
     write_config(agent_paths, CONFIG)
-    lock, call = Recording("lock"), Recording("call")
+    lock, call = RecordingDetector("lock"), RecordingDetector("call")
 
     async def scenario(service: AgentService) -> None:
         await until(lambda: lock.sink is not None, what="detectors started")
@@ -104,7 +74,7 @@ def test_a_lock_reaches_the_engine_and_every_detector(agent_paths: Paths) -> Non
 
 def test_a_detector_that_cannot_start_is_noted_and_the_rest_run(agent_paths: Paths) -> None:
     write_config(agent_paths, CONFIG)
-    broken, idle = Broken("camera"), Recording("idle")
+    broken, idle = Broken("camera"), RecordingDetector("idle")
 
     async def scenario(service: AgentService) -> None:
         await until(lambda: idle.sink is not None, what="the working detector")

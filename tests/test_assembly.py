@@ -19,8 +19,9 @@ from agent.config.paths import Paths
 from agent.config.schema import BackendEntry, CalendarEntry, Config
 from agent.core.clock import SystemClock
 from agent.core.signals import IdleObserved, LockObserved, Observation, SleepObserved
-from agent.detectors.base import Detector, Sink, SourceReport
+from agent.detectors.base import Detector
 from tests.backends.support import USER, Secrets
+from tests.detectors.recording import RecordingDetector
 
 LOCAL = BackendEntry(name="journal", type="local")
 HOOK = BackendEntry(name="hook", type="webhook", base_url="http://127.0.0.1:9/hook")
@@ -68,35 +69,10 @@ def test_every_signal_is_built_or_says_why_not(agent_paths: Paths) -> None:
     assert all(Detector in type(detector).__mro__ for detector in detectors)
 
 
-class Listening(Detector):
-    """A detector that records the lock it is told about."""
-
-    signal = "listening"
-
-    def __init__(self) -> None:
-        self.locks: list[bool] = []
-
-    async def start(self, sink: Sink) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    def report(self) -> list[SourceReport]:
-        return []
-
-    @property
-    def degraded(self) -> bool:
-        return False
-
-    def set_locked(self, locked: bool) -> None:
-        self.locks.append(locked)
-
-
 def test_the_engine_hears_everything_first_and_every_detector_hears_the_lock() -> None:
     heard: list[Observation] = []
     slept: list[SleepObserved] = []
-    first, second = Listening(), Listening()
+    first, second = RecordingDetector("call"), RecordingDetector("call")
     running: list[Detector] = [first]
     router = route_observations(heard.append, running, None, slept.append)
     running.append(second)  # started later: still told
