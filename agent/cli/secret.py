@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from agent.cli.exit_codes import CliError, ExitCode
-from agent.secret_names import is_calendar_owner
+from agent.secret_names import is_calendar_owner, keyring_user
 
 
 def register(commands: Any) -> None:
@@ -41,7 +41,7 @@ def _read_value(backend: str, field: str) -> str:
     if sys.stdin.isatty():
         import getpass
 
-        return getpass.getpass(f"Secret for {backend}/{field} (not shown): ")
+        return getpass.getpass(f"Secret for {keyring_user(backend, field)} (not shown): ")
     return sys.stdin.read().rstrip("\r\n")
 
 
@@ -56,7 +56,7 @@ def set_secret(args: argparse.Namespace) -> int:
         _store().set(args.backend, args.field, value)
     except _keyring_errors() as error:
         raise CliError(str(error)) from None
-    print(f"Stored {args.backend}/{args.field} in the keyring.")
+    print(f"Stored {keyring_user(args.backend, args.field)} in the keyring.")
     _tell_agent(args)
     return ExitCode.OK
 
@@ -68,8 +68,8 @@ def delete_secret(args: argparse.Namespace) -> int:
     except _keyring_errors() as error:
         raise CliError(str(error)) from None
     if not existed:
-        raise CliError(f"no secret {args.backend}/{args.field} is stored")
-    print(f"Deleted {args.backend}/{args.field}.")
+        raise CliError(f"no secret {keyring_user(args.backend, args.field)} is stored")
+    print(f"Deleted {keyring_user(args.backend, args.field)}.")
     _tell_agent(args)
     return ExitCode.OK
 
@@ -97,7 +97,7 @@ def list_secrets(args: argparse.Namespace) -> int:
     if not pairs:
         print("No secrets stored.")
     for backend, field in pairs:
-        print(f"{backend}/{field}")
+        print(keyring_user(backend, field))
     return ExitCode.OK
 
 
