@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from agent.config.schema import CallSettings, Config
 from agent.core.signals import CallObserved
 from agent.detectors.base import Detector, Sink, SourceReport
+from agent.detectors.call_apps import Capture, is_ignored, meeting_app
 from agent.detectors.camera import CameraSource
-from agent.detectors.capture import Capture, is_ignored, meeting_app
 from agent.detectors.mic import MicSource
 
 log = logging.getLogger(__name__)
