@@ -18,8 +18,6 @@ a minute before it expires and after a 401; ``basic`` (``username``:``password``
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -194,6 +192,11 @@ class CalvenBackend(HttpBackend):
         if self.options.auth == "hmac":
             secret = self._require("hmac_secret")
             stamp = int(now.timestamp())
+            # hashlib loads OpenSSL (some 4 MB): imported here, when signing, because the registry
+            # imports every backend module and most agents never sign anything.
+            import hashlib
+            import hmac
+
             digest = hmac.new(secret.encode(), f"{api_key}{stamp}".encode(), hashlib.sha256)
             body: dict[str, Any] = {
                 "apiKey": api_key,

@@ -14,8 +14,6 @@ minted again shortly before it expires.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import re
 from dataclasses import dataclass
@@ -83,6 +81,11 @@ def _b64(data: bytes) -> str:
 
 def mint_jwt(project_id: str, secret: str, now: datetime, lifetime: timedelta) -> str:
     """A Cord server auth token: an HS512 JWT with ``project_id``, ``iat`` and ``exp``."""
+    # hashlib loads OpenSSL (some 4 MB): imported here, when signing, because the registry
+    # imports every backend module and most agents never sign anything.
+    import hashlib
+    import hmac
+
     header = {"alg": "HS512", "typ": "JWT"}
     issued = int(now.timestamp())
     claims = {

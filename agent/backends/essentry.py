@@ -14,7 +14,6 @@ per-event ``status`` must be ``SUCCESS``; anything else is a PERMANENT failure.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -107,6 +106,10 @@ def source_id(meeting: Meeting) -> str:
 
 
 def _fingerprint(event: dict[str, Any]) -> str:
+    # hashlib loads OpenSSL (some 4 MB): imported when essentry is in use, because the
+    # registry imports every backend module.
+    import hashlib
+
     stable = {k: v for k, v in event.items() if k != "updatedAt"}
     return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:16]
 

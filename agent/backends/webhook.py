@@ -7,8 +7,6 @@ duplicates by the ``X-Webhook-Id`` header (stable across retries).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -44,6 +42,11 @@ def create(
 
 def signature(secret: str, body: bytes) -> str:
     """The ``X-Signature`` header value for ``body``."""
+    # hashlib loads OpenSSL (some 4 MB): imported here, when signing, because the registry
+    # imports every backend module and most agents never sign anything.
+    import hashlib
+    import hmac
+
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
