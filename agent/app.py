@@ -1,4 +1,4 @@
-"""The composition root: builds the agent's parts, wires them, and runs the loop.
+"""The composition root: runs the parts :mod:`agent.assembly` builds, on one loop.
 
 One asyncio loop runs everything. Detectors push observations into the engine; after
 each push (or at the engine's next wake-up) the loop evaluates the engine and hands
@@ -21,18 +21,23 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from agent import __version__, secret_provisioning
+from agent.assembly import (
+    DetectorParts,
+    build_backends,
+    build_detectors,
+    build_http_client,
+    route_observations,
+    secret_pairs,
+)
+from agent.backends.base import BackendContext
+from agent.commands import execute
 from agent.config.paths import Paths
 from agent.config.schema import Config
 from agent.core.clock import Clock, SystemClock
 from agent.core.engine import Engine, EngineSettings
 from agent.core.model import PresenceChange, Status
-from agent.core.signals import (
-    LocationObserved,
-    LockObserved,
-    MeetingsObserved,
-    Observation,
-    SleepObserved,
-)
+from agent.core.routing import ObservationRouter
+from agent.core.signals import Observation, SleepObserved
 from agent.protocol import ActivatingSnapshot, Reply, Request, Snapshot
 from agent.snapshot import build_snapshot, detection_summary, health
 from agent.state_file import StateFile
@@ -86,6 +91,7 @@ class AgentService:
         self._secrets: SecretCache | None = None
         self._ipc: IpcServer | None = None
         self._stop: asyncio.Event | None = None
+        self._router: ObservationRouter | None = None
 
     # -- life cycle ---------------------------------------------------------------
 
@@ -169,7 +175,7 @@ class AgentService:
 
     def _load_config(self, initial: bool) -> LoadedConfig | None:
         """The new configuration, or the last good one (``None`` at start: defaults)."""
-        from agent.config.loader import ConfigError, load_config
+        from agent.config_checks import ConfigError, load_config
 
         try:
             loaded = load_config(self.paths)
@@ -203,14 +209,12 @@ class AgentService:
                 await backend.aclose()
         if self._secrets is not None:
             self._secrets.forget()
-            await asyncio.to_thread(self._secrets.load, _secret_pairs(config))
+            await asyncio.to_thread(self._secrets.load, secret_pairs(config))
         self._backends = self._create_backends(config)
         if self._dispatcher is not None:
             self._dispatcher.replace_backends(self._backends)
         for detector in self._detectors:
-            reconfigure = getattr(detector, "reconfigure", None)
-            if reconfigure is not None:
-                reconfigure(config)
+            detector.reconfigure(config)
         log.info("configuration reloaded")
         self._wake.set()
         return []
@@ -231,7 +235,7 @@ class AgentService:
         from agent.secret_cache import SecretCache
 
         self._secrets = SecretCache()
-        await asyncio.to_thread(self._secrets.load, _secret_pairs(config))
+        await asyncio.to_thread(self._secrets.load, secret_pairs(config))
         self._backends = self._create_backends(config)
         self.paths.data_dir.mkdir(parents=True, exist_ok=True)
         self._outbox = outbox = Outbox(
@@ -248,15 +252,9 @@ class AgentService:
         await self._dispatcher.start()
 
     def _create_backends(self, config: Config) -> list[Backend]:
-        from agent.backends.registry import BackendContext, create_backend
-
         assert self._secrets is not None
-        if self._http is None and any(e.enabled and e.type != "local" for e in config.backends):
-            # Only a network backend needs HTTP (and TLS): the default local-only agent
-            # never loads httpx and ssl, some 10 MB of a resident process.
-            from agent.backends.http import create_client
-
-            self._http = create_client(config.general.proxy_url)
+        if self._http is None:
+            self._http = build_http_client(config)
         context = BackendContext(
             user=config.user,
             secrets=self._secrets,
@@ -265,26 +263,15 @@ class AgentService:
             clock=self.clock,
             locations=config.locations,
         )
-        backends: list[Backend] = []
-        for entry in config.backends:
-            if not entry.enabled:
-                continue
-            try:
-                backends.append(create_backend(entry, context))
-            except Exception as error:  # a broken backend must not stop the others
-                log.error("backend %s: %s", entry.name, error)
-        return backends
+        return build_backends(config, context)
 
     async def _adopt_remote_status(self) -> None:
         """Adopt a status set elsewhere (e.g. a desk phone) when there is no newer manual one."""
         if self.engine.saved_state().has_override:
             return
         for backend in self._backends:
-            fetch = getattr(backend, "fetch_remote_status", None)
-            if fetch is None:
-                continue
             try:
-                remote = await asyncio.wait_for(fetch(), timeout=3.0)
+                remote = await asyncio.wait_for(backend.fetch_remote_status(), timeout=3.0)
             except Exception as error:
                 log.warning(
                     "backend %s: could not read the current status: %s", backend.name, error
@@ -296,10 +283,14 @@ class AgentService:
                 return
 
     async def _start_detectors(self, config: Config) -> None:
-        detectors = (
-            self._given_detectors
-            if self._given_detectors is not None
-            else self._create_detectors(config)
+        if self._given_detectors is not None:
+            detectors = self._given_detectors
+        else:
+            assert self._secrets is not None
+            detectors, notes = build_detectors(DetectorParts(config, self.paths, self._secrets))
+            self._detector_notes.extend(notes)
+        self._router = route_observations(
+            self.engine.observe, self._detectors, self._dispatcher, self._sleep_changed
         )
         for detector in detectors:
             try:
@@ -310,74 +301,25 @@ class AgentService:
                 log.warning("detector %s", note)
                 self._detector_notes.append(note)
 
-    def _create_detectors(self, config: Config) -> list[Detector]:
-        import importlib
-
-        from agent.backends.http import create_client
-
-        assert self._secrets is not None
-
-        def calendar_client() -> httpx.AsyncClient:
-            return create_client(config.general.proxy_url, timeout=20.0)
-
-        factories: list[tuple[str, str, Callable[[Any], Detector]]] = [
-            ("idle", "agent.detectors.idle", lambda m: m.create_idle_detector(config)),
-            ("lock", "agent.detectors.lock", lambda m: m.create_lock_detector(config)),
-            ("sleep", "agent.detectors.sleep", lambda m: m.create_sleep_detector(config)),
-            ("call", "agent.detectors.call", lambda m: m.create_call_detector(config)),
-            (
-                "meeting",
-                "agent.detectors.meeting",
-                lambda m: m.create_meeting_detector(
-                    config,
-                    self.paths,
-                    self._secrets,
-                    lambda: create_client(config.general.proxy_url, timeout=20.0),
-                ),
-            ),
-            ("location", "agent.detectors.location", lambda m: m.create_location_detector(config)),
-        ]
-        detectors: list[Detector] = []
-        for signal_name, module_name, build in factories:
-            try:
-                detectors.append(build(importlib.import_module(module_name)))
-            except Exception as error:
-                note = f"{signal_name}: unavailable ({error})"
-                log.warning("detector %s", note)
-                self._detector_notes.append(note)
-        return detectors
-
     # -- the loop's work ---------------------------------------------------------
 
     def _observe(self, observation: Observation) -> None:
-        """The sink every detector pushes into (on the loop)."""
-        engine = self.engine
-        engine.observe(observation)
-        if isinstance(observation, LockObserved):
-            for detector in self._detectors:
-                set_locked = getattr(detector, "set_locked", None)
-                if set_locked is not None:
-                    set_locked(bool(observation.locked))
-        elif isinstance(observation, MeetingsObserved) and self._dispatcher is not None:
-            from agent.backends.base import CalendarSync
-
-            self._dispatcher.submit_calendar(CalendarSync(observation.meetings))
-        elif isinstance(observation, LocationObserved) and self._dispatcher is not None:
-            self._dispatcher.network_changed()
-        elif isinstance(observation, SleepObserved):
-            self._step()
-            if observation.sleeping:
-                self._spawn(self._flush_before_sleep(observation))
-            else:
-                self._after_resume()
+        """The sink every detector pushes into (on the loop): routed, then evaluated."""
+        if self._router is not None:
+            self._router(observation)
         self._wake.set()
+
+    def _sleep_changed(self, observation: SleepObserved) -> None:
+        self._step()
+        if observation.sleeping:
+            self._spawn(self._flush_before_sleep(observation))
+        else:
+            self._after_resume()
 
     def _after_resume(self) -> None:
         """Re-read every signal and send what waited: pre-sleep readings are not trusted."""
         for detector in self._detectors:
-            refresh = getattr(detector, "refresh", None)
-            if refresh is not None:
-                refresh()
+            detector.refresh()
         if self._dispatcher is not None:
             self._dispatcher.network_changed()
 
@@ -465,8 +407,6 @@ class AgentService:
 
     async def handle(self, request: Request) -> Reply:
         """The one entry point for commands, from the IPC socket and the tray alike."""
-        from agent.commands import execute
-
         reply = await execute(self, request)
         self._wake.set()
         return reply
@@ -492,7 +432,7 @@ class AgentService:
         """A secret was set or replaced: read them again; a waiting backend retries now."""
         if self._secrets is not None:
             self._secrets.forget()
-            await asyncio.to_thread(self._secrets.load, _secret_pairs(self.config))
+            await asyncio.to_thread(self._secrets.load, secret_pairs(self.config))
         if self._dispatcher is not None:
             self._dispatcher.credentials_changed(backend)
 
@@ -513,20 +453,6 @@ class AgentService:
             str(self.paths.config_file),
             self._config_problems,
         )
-
-
-def _secret_pairs(config: Config) -> list[tuple[str, str]]:
-    """Every secret the configured backends and calendars may read."""
-    from agent.backends.registry import SECRET_FIELDS
-
-    pairs = [
-        (entry.name, field)
-        for entry in config.backends
-        if entry.enabled
-        for field in SECRET_FIELDS.get(entry.type, ())
-    ]
-    pairs += [(f"calendar:{cal.name}", "url") for cal in config.calendars if cal.url_secret]
-    return pairs
 
 
 def run_headless(paths: Paths) -> int:

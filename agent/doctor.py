@@ -12,30 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agent.config.paths import Paths
+from agent.secret_names import CALENDAR_URL_FIELD, calendar_owner, secret_command
 
 if TYPE_CHECKING:
+    from agent.assembly import DetectorParts
     from agent.config.loader import LoadedConfig
     from agent.config.schema import Config
+    from agent.detectors.base import Detector
     from agent.secrets import SecretStore
 
 DETECTOR_TIMEOUT = 5.0
 PROBE_TIMEOUT = 20.0
-
-# (module, factory): the detector factories of the contract; a build may lack some.
-DETECTORS = (
-    ("agent.detectors.idle", "create_idle_detector"),
-    ("agent.detectors.lock", "create_lock_detector"),
-    ("agent.detectors.sleep", "create_sleep_detector"),
-    ("agent.detectors.call", "create_call_detector"),
-    ("agent.detectors.meeting", "create_meeting_detector"),
-    ("agent.detectors.location", "create_location_detector"),
-)
 
 
 @dataclass
@@ -83,7 +75,7 @@ async def gather(paths: Paths) -> list[Section]:
 def _config(paths: Paths) -> tuple[Section, LoadedConfig | None]:
     from collections import Counter
 
-    from agent.config.loader import ConfigError, load_config
+    from agent.config_checks import ConfigError, load_config
 
     section = Section("config")
     found = "found" if paths.config_file.exists() else "not found: built-in defaults"
@@ -114,12 +106,10 @@ def _config(paths: Paths) -> tuple[Section, LoadedConfig | None]:
 
 
 def _keyring(config: Config) -> tuple[Section, SecretStore | None]:
-    from agent.config.validate import registry
+    from agent.backends.registry import SECRET_FIELDS as fields
     from agent.secrets import NoKeyringError, SecretStore
 
     section = Section("keyring")
-    module = registry()
-    fields: dict[str, tuple[str, ...]] = getattr(module, "SECRET_FIELDS", {}) if module else {}
     needed = [entry for entry in config.backends if fields.get(entry.type)]
     store = SecretStore()
     try:
@@ -134,9 +124,11 @@ def _keyring(config: Config) -> tuple[Section, SecretStore | None]:
     section.add("usable: yes")
     for calendar in config.calendars:
         if calendar.url_secret:
-            found = (f"calendar:{calendar.name}", "url") in stored
+            found = (calendar_owner(calendar.name), CALENDAR_URL_FIELD) in stored
             fix = (
-                "" if found else f" (run `presence-agent secret set calendar:{calendar.name} url`)"
+                ""
+                if found
+                else f" (run `{secret_command(calendar_owner(calendar.name), CALENDAR_URL_FIELD)}`)"
             )
             section.add(f"calendar {calendar.name}: URL {'stored' if found else 'missing'}{fix}")
     for entry in needed:
@@ -150,55 +142,30 @@ def _keyring(config: Config) -> tuple[Section, SecretStore | None]:
 
 async def _detectors(config: Config, paths: Paths, secrets: SecretStore | None) -> Section:
     """Every detector probed at once (each may wait on a slow source, up to a timeout)."""
+    from agent.assembly import DETECTOR_BUILDERS, DetectorParts
+    from agent.secrets import SecretStore
+
     section = Section("detectors")
-    jobs = [_one_detector(module, factory, config, paths, secrets) for module, factory in DETECTORS]
+    parts = DetectorParts(config, paths, secrets or SecretStore())
+    jobs = [_one_detector(signal, build, parts) for signal, build in DETECTOR_BUILDERS]
     for lines in await asyncio.gather(*jobs):
         section.lines.extend(lines)
     return section
 
 
 async def _one_detector(
-    module_name: str,
-    factory_name: str,
-    config: Config,
-    paths: Paths,
-    secrets: SecretStore | None,
+    signal: str, build: Callable[[DetectorParts], Detector], parts: DetectorParts
 ) -> list[str]:
-    signal = module_name.rsplit(".", 1)[1]
     try:
-        factory = getattr(importlib.import_module(module_name), factory_name)
-    except (ImportError, AttributeError):
+        detector = build(parts)
+    except ImportError:
         return [f"{signal}: not available in this build"]
-    try:
-        detector = _create(factory, factory_name, config, paths, secrets)
     except Exception as error:
         return [f"{signal}: cannot be created: {error}"]
     return await _report(signal, detector)
 
 
-def _create(
-    factory: Callable[..., Any],
-    name: str,
-    config: Config,
-    paths: Paths,
-    secrets: SecretStore | None,
-) -> Any:
-    if name != "create_meeting_detector":
-        return factory(config)
-    import httpx
-
-    from agent.secrets import SecretStore
-
-    proxy = config.general.proxy_url or None
-    return factory(
-        config,
-        paths,
-        secrets or SecretStore(),
-        lambda: httpx.AsyncClient(proxy=proxy, timeout=15.0),
-    )
-
-
-async def _report(signal: str, detector: Any) -> list[str]:
+async def _report(signal: str, detector: Detector) -> list[str]:
     """Start the detector briefly so its sources are probed, then list them."""
     lines: list[str] = []
     try:
@@ -223,13 +190,9 @@ async def _report(signal: str, detector: Any) -> list[str]:
 
 async def _backends(config: Config, paths: Paths, secrets: SecretStore | None) -> Section:
     section = Section("backends")
-    try:
-        registry = importlib.import_module("agent.backends.registry")
-    except ImportError:
-        section.add("not available in this build")
-        return section
     import httpx
 
+    from agent.backends import registry
     from agent.backends.base import ProbeStatus
     from agent.core.clock import SystemClock
     from agent.secrets import SecretStore

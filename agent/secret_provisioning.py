@@ -34,6 +34,7 @@ from agent.config.paths import Paths
 from agent.config.policy import PolicyData, default_reader
 from agent.config.policy_keys import BACKEND_SECRETS, CALENDAR_URL_SECRETS, POLICY_KEYS
 from agent.logs import register_secret
+from agent.secret_names import CALENDAR_URL_FIELD, calendar_owner
 
 if TYPE_CHECKING:
     from agent.secrets import SecretStore
@@ -42,8 +43,6 @@ log = logging.getLogger(__name__)
 
 HELPER = "_provision-secrets"
 RECORD = ".provisioned"
-#: The calendar whose URL carries a token is stored as ``calendar:<name>`` / ``url``.
-CALENDAR_PREFIX, CALENDAR_FIELD = "calendar:", "url"
 HELPER_TIMEOUT = 30.0
 _SECRET_KEYS = tuple(key.name for key in POLICY_KEYS if key.secret)
 
@@ -78,9 +77,9 @@ def provisioned(policy: PolicyData, username: str) -> list[ProvisionedSecret]:
                 found[(backend, name)] = ProvisionedSecret(backend, name, value, enforced)
         calendars = expand_username(tier.get(CALENDAR_URL_SECRETS, {}), username)
         for calendar, url in calendars.items():
-            backend = CALENDAR_PREFIX + calendar
-            found[(backend, CALENDAR_FIELD)] = ProvisionedSecret(
-                backend, CALENDAR_FIELD, url, enforced
+            backend = calendar_owner(calendar)
+            found[(backend, CALENDAR_URL_FIELD)] = ProvisionedSecret(
+                backend, CALENDAR_URL_FIELD, url, enforced
             )
     for secret in found.values():
         register_secret(secret.value)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from agent.logs import register_secret
+from agent.secret_names import keyring_user
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -136,7 +137,7 @@ class SecretStore:
             pairs.add(add)
         if remove:
             pairs.discard(remove)
-        names = json.dumps([f"{b}/{f}" for b, f in sorted(pairs)])
+        names = json.dumps([keyring_user(b, f) for b, f in sorted(pairs)])
         self._call("store", lambda kr: kr.set_password(SERVICE, INDEX_USER, names))
 
     def _call(self, action: str, operation: Callable[[KeyringBackend], _T]) -> _T:
@@ -157,7 +158,7 @@ def _user(backend: str, field: str) -> str:
         raise ValueError(f"invalid backend name {backend!r} (must be non-empty, without '/')")
     if not field or "/" in field:
         raise ValueError(f"invalid field name {field!r} (must be non-empty, without '/')")
-    return f"{backend}/{field}"
+    return keyring_user(backend, field)
 
 
 def _record_user(name: str) -> str:

@@ -13,14 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from agent.backends.adapter import HttpBackend, is_reassertion, iso_z, new_message, parse_iso
-from agent.backends.base import Message, Outcome, Result
-from agent.backends.context import MissingSecret
+from agent.backends.base import BackendType, Message, MissingSecret, Outcome, Result
+from agent.backends.http_backend import HttpBackend, is_reassertion, iso_z, new_message, parse_iso
 from agent.backends.options import OptionReader
 from agent.core.model import PresenceState, Status
 
 if TYPE_CHECKING:
-    from agent.backends.context import BackendContext
+    from agent.backends.base import BackendContext
     from agent.backends.http import Reply
     from agent.config.schema import BackendEntry, UserSettings
     from agent.core.model import PresenceChange
@@ -166,3 +165,8 @@ class AudianBackend(HttpBackend):
             reason="manual",
             since=parse_iso(body.get("lastUpdate")),
         )
+
+
+BACKEND = BackendType(
+    name="audian", secret_fields=SECRETS, read_options=read_options, create=create
+)

@@ -18,21 +18,19 @@ a minute before it expires and after a 401; ``basic`` (``username``:``password``
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from agent.backends.adapter import PRESENT, HttpBackend, is_reassertion, iso_z, parse_iso
-from agent.backends.base import DeliveryKind, Message, Outcome, Result
-from agent.backends.context import secret_command
+from agent.backends.base import BackendType, DeliveryKind, Message, Outcome, Result
 from agent.backends.http import Reply
+from agent.backends.http_backend import PRESENT, HttpBackend, is_reassertion, iso_z, parse_iso
 from agent.backends.options import OptionReader
+from agent.secret_names import secret_command
 
 if TYPE_CHECKING:
-    from agent.backends.context import BackendContext
+    from agent.backends.base import BackendContext
     from agent.config.schema import BackendEntry, UserSettings
     from agent.core.model import Location, PresenceChange, PresenceState
 
@@ -194,6 +192,11 @@ class CalvenBackend(HttpBackend):
         if self.options.auth == "hmac":
             secret = self._require("hmac_secret")
             stamp = int(now.timestamp())
+            # hashlib loads OpenSSL (some 4 MB): imported here, when signing, because the registry
+            # imports every backend module and most agents never sign anything.
+            import hashlib
+            import hmac
+
             digest = hmac.new(secret.encode(), f"{api_key}{stamp}".encode(), hashlib.sha256)
             body: dict[str, Any] = {
                 "apiKey": api_key,
@@ -249,3 +252,8 @@ def _expiry(data: Any, now: datetime) -> datetime:
     elif value > 1e9:  # epoch seconds
         value = value - now.timestamp()
     return now + timedelta(seconds=value)
+
+
+BACKEND = BackendType(
+    name="calven", secret_fields=SECRETS, read_options=read_options, create=create
+)

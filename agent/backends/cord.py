@@ -14,22 +14,19 @@ minted again shortly before it expires.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from agent.backends.adapter import PRESENT, HttpBackend, is_reassertion, new_message
-from agent.backends.base import Outcome, Result
+from agent.backends.base import BackendType, Outcome, Result
 from agent.backends.http import Reply
+from agent.backends.http_backend import PRESENT, HttpBackend, is_reassertion, new_message
 from agent.backends.options import OptionReader
 
 if TYPE_CHECKING:
-    from agent.backends.base import Message
-    from agent.backends.context import BackendContext
+    from agent.backends.base import BackendContext, Message
     from agent.config.schema import BackendEntry, UserSettings
     from agent.core.model import Location, PresenceChange, PresenceState
 
@@ -84,6 +81,11 @@ def _b64(data: bytes) -> str:
 
 def mint_jwt(project_id: str, secret: str, now: datetime, lifetime: timedelta) -> str:
     """A Cord server auth token: an HS512 JWT with ``project_id``, ``iat`` and ``exp``."""
+    # hashlib loads OpenSSL (some 4 MB): imported here, when signing, because the registry
+    # imports every backend module and most agents never sign anything.
+    import hashlib
+    import hmac
+
     header = {"alg": "HS512", "typ": "JWT"}
     issued = int(now.timestamp())
     claims = {
@@ -189,3 +191,6 @@ class CordBackend(HttpBackend):
             self._jwt_renew = now + JWT_LIFETIME - JWT_MARGIN
             self._used_secrets.add(self._jwt)
         return {"Authorization": f"Bearer {self._jwt}"}
+
+
+BACKEND = BackendType(name="cord", secret_fields=SECRETS, read_options=read_options, create=create)

@@ -14,7 +14,6 @@ per-event ``status`` must be ``SUCCESS``; anything else is a PERMANENT failure.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -23,17 +22,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from agent.backends.adapter import HttpBackend, iso_z, parse_iso
-from agent.backends.base import DeliveryKind, Message, Outcome, Result
-from agent.backends.context import secret_command
+from agent.backends.base import BackendType, DeliveryKind, Message, Outcome, Result
 from agent.backends.http import Reply
+from agent.backends.http_backend import HttpBackend, iso_z, parse_iso
 from agent.backends.options import OptionReader
+from agent.secret_names import secret_command
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from agent.backends.base import CalendarSync
-    from agent.backends.context import BackendContext
+    from agent.backends.base import BackendContext, CalendarSync
     from agent.config.schema import BackendEntry, UserSettings
     from agent.core.model import PresenceChange
     from agent.core.signals import Attendee, Meeting
@@ -108,6 +106,10 @@ def source_id(meeting: Meeting) -> str:
 
 
 def _fingerprint(event: dict[str, Any]) -> str:
+    # hashlib loads OpenSSL (some 4 MB): imported when essentry is in use, because the
+    # registry imports every backend module.
+    import hashlib
+
     stable = {k: v for k, v in event.items() if k != "updatedAt"}
     return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -285,3 +287,8 @@ class EssentryBackend(HttpBackend):
             params={"ignoreMissingInvitations": flag},
             json_body={"agentToken": agent_token, "events": events},
         )
+
+
+BACKEND = BackendType(
+    name="essentry", secret_fields=SECRETS, read_options=read_options, create=create
+)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.backends.adapter import is_reassertion, iso_z, new_message
 from agent.backends.base import (
+    Backend,
+    BackendType,
     CalendarSync,
     DeliveryKind,
     Message,
@@ -22,10 +23,11 @@ from agent.backends.base import (
     ProbeStatus,
     Result,
 )
+from agent.backends.http_backend import is_reassertion, iso_z, new_message
 from agent.backends.options import OptionReader
 
 if TYPE_CHECKING:
-    from agent.backends.context import BackendContext
+    from agent.backends.base import BackendContext
     from agent.config.schema import BackendEntry, UserSettings
     from agent.core.model import Location, PresenceChange
 
@@ -54,7 +56,7 @@ def location_json(location: Location | None) -> dict[str, str] | None:
     return {"id": location.id, "type": location.type, "name": location.name}
 
 
-class LocalBackend:
+class LocalBackend(Backend):
     """Appends one JSON line per change to ``path`` (default: the data dir's journal)."""
 
     kind = DeliveryKind.STATE
@@ -129,3 +131,8 @@ class LocalBackend:
 
     async def aclose(self) -> None:
         """Every line is closed after writing."""
+
+
+BACKEND = BackendType(
+    name="local", secret_fields=(), read_options=read_options, create=create, needs_url=False
+)

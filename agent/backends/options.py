@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agent.backends.context import secret_command
+from agent.secret_names import secret_command
 
 
 class OptionReader:

@@ -1,15 +1,16 @@
-"""The backend types the agent knows, their secrets, validation and construction.
+"""The backend types the agent knows: collected from the modules that declare them.
 
-Backend modules are imported only when a backend of that type is validated or
-created, so nothing vendor-specific is loaded at start-up unless configured.
+Each backend module declares its ``BACKEND`` (type name, secret fields, options,
+constructor); this module only lists them. Adding a backend means one module, its
+test server and its tests, and one line here.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
-from agent.backends.context import BackendContext, SecretReader
+from agent.backends import audian, calven, cord, essentry, local, superoffice, webhook
+from agent.backends.base import BackendContext, BackendType, Problems, SecretReader
 from agent.backends.http import url_problem
 from agent.backends.options import OptionReader
 
@@ -20,77 +21,57 @@ if TYPE_CHECKING:
 __all__ = [
     "BACKEND_TYPES",
     "SECRET_FIELDS",
+    "TYPES",
     "BackendContext",
     "SecretReader",
     "create_backend",
     "validate_entry",
 ]
 
-BACKEND_TYPES: tuple[str, ...] = (
-    "local",
-    "webhook",
-    "audian",
-    "calven",
-    "superoffice",
-    "cord",
-    "essentry",
-)
-
-SECRET_FIELDS: dict[str, tuple[str, ...]] = {
-    "local": (),
-    "webhook": ("signing_secret",),
-    "audian": ("api_token",),
-    "calven": ("api_key", "client_secret", "hmac_secret", "password", "token"),
-    "superoffice": ("password", "token", "app_token"),
-    "cord": ("project_secret", "token"),
-    "essentry": ("token", "agent_token"),
+TYPES: dict[str, BackendType] = {
+    declared.name: declared
+    for declared in (
+        local.BACKEND,
+        webhook.BACKEND,
+        audian.BACKEND,
+        calven.BACKEND,
+        superoffice.BACKEND,
+        cord.BACKEND,
+        essentry.BACKEND,
+    )
 }
 
-_NEEDS_URL = frozenset(BACKEND_TYPES) - {"local"}
+BACKEND_TYPES: tuple[str, ...] = tuple(TYPES)
+
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    name: declared.secret_fields for name, declared in TYPES.items()
+}
 
 
-def validate_entry(entry: BackendEntry, user: UserSettings | None = None) -> list[tuple[str, str]]:
+def validate_entry(entry: BackendEntry, user: UserSettings | None = None) -> Problems:
     """Problems with one ``[[backends]]`` entry as (key, message); empty when it is usable.
 
     Without ``user`` (the file alone) keys that ``[user]`` may fill in are not required.
     """
-    if entry.type not in BACKEND_TYPES:
+    declared = TYPES.get(entry.type)
+    if declared is None:
         return [("type", f"must be one of {', '.join(BACKEND_TYPES)}, not {entry.type!r}")]
-    problems: list[tuple[str, str]] = []
-    if entry.type in _NEEDS_URL:
+    problems: Problems = []
+    if declared.needs_url:
         if not entry.base_url:
             problems.append(("base_url", "required"))
         else:
             problem = url_problem(entry.base_url)
             if problem:
                 problems.append(("base_url", problem))
-    reader = OptionReader(entry.name, entry.options, SECRET_FIELDS[entry.type])
-    _module(entry.type).read_options(reader, user)
+    reader = OptionReader(entry.name, entry.options, declared.secret_fields)
+    declared.read_options(reader, user)
     return problems + reader.finish()
 
 
 def create_backend(entry: BackendEntry, context: BackendContext) -> Backend:
     """A backend for ``entry``; a misconfigured one still exists and reports why when used."""
-    if entry.type not in BACKEND_TYPES:
+    declared = TYPES.get(entry.type)
+    if declared is None:
         raise ValueError(f"unknown backend type {entry.type!r}")
-    problems = validate_entry(entry, context.user)
-    backend: Backend = _module(entry.type).create(entry, context, problems)
-    return backend
-
-
-def _module(kind: str) -> _BackendModule:
-    module: _BackendModule = importlib.import_module(f"agent.backends.{kind}")
-    return module
-
-
-if TYPE_CHECKING:
-    from typing import Any, Protocol
-
-    class _BackendModule(Protocol):
-        """What every backend module offers the registry."""
-
-        def read_options(self, reader: OptionReader, user: UserSettings | None) -> Any: ...
-
-        def create(
-            self, entry: BackendEntry, context: BackendContext, problems: list[tuple[str, str]]
-        ) -> Backend: ...
+    return declared.create(entry, context, validate_entry(entry, context.user))

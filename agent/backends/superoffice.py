@@ -13,13 +13,13 @@ import base64
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agent.backends.adapter import HttpBackend, is_reassertion, new_message
+from agent.backends.base import BackendType
+from agent.backends.http_backend import HttpBackend, is_reassertion, new_message
 from agent.backends.options import OptionReader
 from agent.core.model import Status
 
 if TYPE_CHECKING:
-    from agent.backends.base import Message, Result
-    from agent.backends.context import BackendContext
+    from agent.backends.base import BackendContext, Message, Result
     from agent.backends.http import Reply
     from agent.config.schema import BackendEntry, UserSettings
     from agent.core.model import PresenceChange, PresenceState
@@ -108,3 +108,8 @@ class SuperOfficeBackend(HttpBackend):
         if app_token:
             headers["SO-AppToken"] = app_token
         return headers
+
+
+BACKEND = BackendType(
+    name="superoffice", secret_fields=SECRETS, read_options=read_options, create=create
+)

@@ -7,19 +7,17 @@ duplicates by the ``X-Webhook-Id`` header (stable across retries).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from agent.backends.adapter import HttpBackend, iso_z, new_message
+from agent.backends.base import BackendType
+from agent.backends.http_backend import HttpBackend, iso_z, new_message
 from agent.backends.local import location_json
 from agent.backends.options import OptionReader
 
 if TYPE_CHECKING:
-    from agent.backends.base import Message, Result
-    from agent.backends.context import BackendContext
+    from agent.backends.base import BackendContext, Message, Result
     from agent.backends.http import Reply
     from agent.config.schema import BackendEntry, UserSettings
     from agent.core.model import PresenceChange
@@ -44,6 +42,11 @@ def create(
 
 def signature(secret: str, body: bytes) -> str:
     """The ``X-Signature`` header value for ``body``."""
+    # hashlib loads OpenSSL (some 4 MB): imported here, when signing, because the registry
+    # imports every backend module and most agents never sign anything.
+    import hashlib
+    import hmac
+
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
@@ -86,3 +89,8 @@ class WebhookBackend(HttpBackend):
         if key:
             headers["X-Webhook-Id"] = key
         return await self._exchange("POST", self._base_url, headers=headers, content=content)
+
+
+BACKEND = BackendType(
+    name="webhook", secret_fields=("signing_secret",), read_options=read_options, create=create
+)

@@ -22,7 +22,7 @@ def register(commands: Any) -> None:
 
 
 def _policy(args: argparse.Namespace) -> str:
-    from agent.config.loader import ConfigError, load_config
+    from agent.config_checks import ConfigError, load_config
 
     try:
         return load_config(paths_for(args)).config.general.autostart

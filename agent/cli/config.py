@@ -34,7 +34,7 @@ def _paths(path: str | None = None) -> Paths:
 
 
 def _load(paths: Paths) -> Any:
-    from agent.config.loader import ConfigError, load_config
+    from agent.config_checks import ConfigError, load_config
 
     try:
         return load_config(paths)

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 def _follow_autostart_policy(paths: Paths) -> None:
     """An ``AutoStart`` of always/never set by IT is applied each time the agent starts."""
     from agent.autostart import CannotAutostart, apply_policy, entry_for_platform
-    from agent.config.loader import ConfigError, load_config
+    from agent.config_checks import ConfigError, load_config
 
     try:
         policy = load_config(paths).config.general.autostart
@@ -65,7 +65,7 @@ def _should_autostart(paths: Paths) -> bool:
     that each OS provides, and ``AutoStart = never`` stops it here.
     """
     from agent import ipc
-    from agent.config.loader import ConfigError, load_config
+    from agent.config_checks import ConfigError, load_config
 
     try:
         if load_config(paths).config.general.autostart == "never":

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from agent.cli.exit_codes import CliError, ExitCode
+from agent.secret_names import is_calendar_owner, keyring_user
 
 
 def register(commands: Any) -> None:
@@ -40,7 +41,7 @@ def _read_value(backend: str, field: str) -> str:
     if sys.stdin.isatty():
         import getpass
 
-        return getpass.getpass(f"Secret for {backend}/{field} (not shown): ")
+        return getpass.getpass(f"Secret for {keyring_user(backend, field)} (not shown): ")
     return sys.stdin.read().rstrip("\r\n")
 
 
@@ -55,7 +56,7 @@ def set_secret(args: argparse.Namespace) -> int:
         _store().set(args.backend, args.field, value)
     except _keyring_errors() as error:
         raise CliError(str(error)) from None
-    print(f"Stored {args.backend}/{args.field} in the keyring.")
+    print(f"Stored {keyring_user(args.backend, args.field)} in the keyring.")
     _tell_agent(args)
     return ExitCode.OK
 
@@ -67,8 +68,8 @@ def delete_secret(args: argparse.Namespace) -> int:
     except _keyring_errors() as error:
         raise CliError(str(error)) from None
     if not existed:
-        raise CliError(f"no secret {args.backend}/{args.field} is stored")
-    print(f"Deleted {args.backend}/{args.field}.")
+        raise CliError(f"no secret {keyring_user(args.backend, args.field)} is stored")
+    print(f"Deleted {keyring_user(args.backend, args.field)}.")
     _tell_agent(args)
     return ExitCode.OK
 
@@ -96,7 +97,7 @@ def list_secrets(args: argparse.Namespace) -> int:
     if not pairs:
         print("No secrets stored.")
     for backend, field in pairs:
-        print(f"{backend}/{field}")
+        print(keyring_user(backend, field))
     return ExitCode.OK
 
 
@@ -108,9 +109,9 @@ def _check_name(backend: str, field: str) -> None:
 
 def _field_warnings(backend: str, field: str) -> list[str]:
     """Hints when the secret will not be used by the current configuration (not errors)."""
-    from agent.config.loader import ConfigError, load_config
+    from agent.backends.registry import SECRET_FIELDS
     from agent.config.paths import Paths
-    from agent.config.validate import registry
+    from agent.config_checks import ConfigError, load_config
 
     try:
         config = load_config(Paths.from_environment()).config
@@ -119,11 +120,10 @@ def _field_warnings(backend: str, field: str) -> list[str]:
     entries = {entry.name: entry for entry in config.backends}
     entry = entries.get(backend)
     if entry is None:
-        if backend.startswith("calendar:"):
+        if is_calendar_owner(backend):
             return []
         return [f"no backend named {backend!r} is configured (yet)"]
-    module = registry()
-    fields = getattr(module, "SECRET_FIELDS", {}).get(entry.type) if module else None
+    fields = SECRET_FIELDS.get(entry.type)
     if fields is not None and field not in fields:
         known = ", ".join(fields) or "none"
         return [f"{entry.type} backends do not use {field!r} (their secret fields: {known})"]

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from agent.core.durations import parse_duration
+from agent.secret_names import secret_command
 
 T = TypeVar("T")
 
@@ -66,7 +67,7 @@ def looks_secret(key: str) -> bool:
 def secret_message(backend: str, field: str) -> str:
     return (
         "secrets are never read from the config file: delete this key and run "
-        f"`presence-agent secret set {backend} {field}` (it stores the value in the keyring)"
+        f"`{secret_command(backend, field)}` (it stores the value in the keyring)"
     )
 
 

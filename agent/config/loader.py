@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,14 +62,24 @@ class LoadedConfig:
 
 
 def load_config(
-    paths: Paths, policy: PolicyReader | None = None, username: str | None = None
+    paths: Paths,
+    policy: PolicyReader | None = None,
+    username: str | None = None,
+    *,
+    checks: Sequence[validate.Check],
 ) -> LoadedConfig:
-    """The effective configuration for ``paths``; raises :class:`ConfigError`."""
+    """The effective configuration for ``paths``; raises :class:`ConfigError`.
+
+    ``checks`` come from the layers above (``agent.config_checks.load_config`` passes
+    them all): this package cannot know the backend types or the location matchers.
+    """
     reader = policy if policy is not None else default_reader(paths.policy_file)
-    return load_file(paths.config_file, reader.read(), username or getpass.getuser())
+    return load_file(paths.config_file, reader.read(), username or getpass.getuser(), checks)
 
 
-def load_file(path: Path, policy: PolicyData, username: str) -> LoadedConfig:
+def load_file(
+    path: Path, policy: PolicyData, username: str, checks: Sequence[validate.Check]
+) -> LoadedConfig:
     try:
         text = path.read_text(encoding="utf-8")
         found = True
@@ -98,7 +109,7 @@ def load_file(path: Path, policy: PolicyData, username: str) -> LoadedConfig:
     problems = [(key, message) for key, message in find_secrets(user)]
     problems += builder.problems
     if config is not None:
-        problems += validate.check(config)
+        problems += validate.check(config, checks)
     if config is None or problems:
         raise ConfigError([f"{where(key)} {key}: {message}" for key, message in _dedupe(problems)])
     written = overlay.leaf_paths(user)

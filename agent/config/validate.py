@@ -1,45 +1,32 @@
 """Checks on the built configuration that types alone cannot express.
 
-Each check returns ``(dotted.path, message)`` pairs. Backend type-specific options
-are checked by the backends registry (imported lazily: the CLI must start fast, and
-the registry belongs to the backends package). URLs go through the backends' own
-``url_problem``, so the file and the sender agree on what "this machine" is; that
-module loads httpx only for type checking.
+Each check returns ``(dotted.path, message)`` pairs. Checks that need a package above
+``config`` (backend types and their options, location matchers, what counts as a safe
+URL) are handed in by the caller as :data:`Check` functions (see
+``agent.config_checks``), so this package imports nothing above it.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from agent.backends.http import url_problem
-from agent.config.build import looks_secret, secret_message
 from agent.config.locations import validate_locations
-from agent.config.schema import CHOICES, SCHEMA_VERSION, BackendEntry, Config
+from agent.config.schema import CHOICES, SCHEMA_VERSION, Config
 from agent.core.rules import rule_problems
 
 Problems = list[tuple[str, str]]
+Check = Callable[[Config], Iterable[tuple[str, str]]]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-def registry() -> Any | None:
-    """``agent.backends.registry`` if this build has it (it is written by the backends team)."""
-    try:
-        return importlib.import_module("agent.backends.registry")
-    except ModuleNotFoundError as error:
-        if error.name in ("agent.backends.registry", "agent.backends"):
-            return None
-        raise
-
-
-def check(config: Config) -> Problems:
+def check(config: Config, more: Sequence[Check]) -> Problems:
+    """Every problem: this package's own checks, then ``more`` (from the layers above)."""
     problems: Problems = []
-    for check_part in _CHECKS:
+    for check_part in (*_CHECKS, *more):
         problems.extend(check_part(config))
     return problems
 
@@ -113,36 +100,10 @@ def _calendars(config: Config) -> Iterable[tuple[str, str]]:
     for index, calendar in enumerate(config.calendars):
         if bool(calendar.path) == bool(calendar.url or calendar.url_secret):
             yield f"calendars[{index}]", "needs exactly one of path, url or url_secret = true"
-        if calendar.url:
-            problem = url_problem(calendar.url)
-            if problem:
-                yield f"calendars[{index}].url", problem
 
 
-def _backends(config: Config) -> Iterable[tuple[str, str]]:
+def _backend_names(config: Config) -> Iterable[tuple[str, str]]:
     yield from _unique((entry.name for entry in config.backends), "backends")
-    module = registry()
-    for index, entry in enumerate(config.backends):
-        prefix = f"backends[{index}]"
-        if entry.base_url:
-            problem = url_problem(entry.base_url)
-            if problem:
-                yield f"{prefix}.base_url", problem
-        yield from _backend_secrets(entry, prefix, module)
-        if module is None:
-            continue
-        for key, message in module.validate_entry(entry):
-            yield f"{prefix}.{key}" if key else prefix, message
-
-
-def _backend_secrets(entry: BackendEntry, prefix: str, module: Any | None) -> Problems:
-    """The registry's declared secret fields for this type, should one not look like a secret."""
-    declared = getattr(module, "SECRET_FIELDS", {}).get(entry.type, ()) if module else ()
-    return [
-        (f"{prefix}.{name}", secret_message(entry.name, name))
-        for name in declared
-        if name in entry.options and not looks_secret(name)
-    ]
 
 
 _CHECKS: tuple[Callable[[Config], Iterable[tuple[str, str]]], ...] = (
@@ -152,5 +113,5 @@ _CHECKS: tuple[Callable[[Config], Iterable[tuple[str, str]]], ...] = (
     _general,
     _locations,
     _calendars,
-    _backends,
+    _backend_names,
 )

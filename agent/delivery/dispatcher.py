@@ -440,5 +440,5 @@ class Dispatcher:
 
 
 def _reasserts(backend: Backend) -> bool:
-    """State backends are re-asserted; an event backend may opt in with ``reassert = True``."""
-    return bool(getattr(backend, "reassert", backend.kind is DeliveryKind.STATE))
+    """State backends are re-asserted; an event backend may opt in (``Backend.reassert``)."""
+    return backend.reassert

@@ -1,18 +1,26 @@
 """What every detector offers the agent, and how it reports what it sees.
 
-Threading: ``start`` and ``stop`` are called on the agent's asyncio loop, and the
-sink must be called on that loop too. A detector that reads from a thread (an OS
-callback, a blocking library) hands its results over with
-``loop.call_soon_threadsafe``.
+Threading: every hook below is called on the agent's asyncio loop, and the sink must
+be called on that loop too. A detector that reads from a thread (an OS callback, a
+blocking library) hands its results over with ``loop.call_soon_threadsafe``.
+
+Order: ``start`` once; then, while running, any number of ``reconfigure`` (after a
+reload), ``set_locked`` (the lock detector saw the screen lock or unlock) and
+``refresh`` (after a resume); ``stop`` once, last. ``report`` and ``degraded`` may be
+read at any time. Concrete detectors subclass :class:`Detector` to inherit the no-op
+defaults of the hooks they do not need.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from agent.core.signals import Observation
+
+if TYPE_CHECKING:
+    from agent.config.schema import Config
 
 Sink = Callable[[Observation], None]
 
@@ -44,3 +52,19 @@ class Detector(Protocol):
     def degraded(self) -> bool:
         """True when the preferred source failed and a fallback (or nothing) is in use."""
         ...
+
+    def reconfigure(self, config: Config) -> None:
+        """The configuration was reloaded: apply it without stopping. Default: nothing."""
+        return None
+
+    def set_locked(self, locked: bool) -> None:
+        """The screen locked or unlocked (routed from the lock detector). Default: nothing."""
+        return None
+
+    def refresh(self) -> None:
+        """Read the source again soon and push what it sees; returns at once.
+
+        Called after a resume, when pre-sleep readings are not to be trusted.
+        Default: nothing (a detector that only pushes on change has nothing to re-read).
+        """
+        return None

@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 
 from agent.config.schema import CallSettings, Config
 from agent.core.signals import CallObserved
-from agent.detectors.base import Sink, SourceReport
+from agent.detectors.base import Detector, Sink, SourceReport
+from agent.detectors.call_apps import Capture, is_ignored, meeting_app
 from agent.detectors.camera import CameraSource
-from agent.detectors.capture import Capture, is_ignored, meeting_app
 from agent.detectors.mic import MicSource
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 SIGNAL = "call"
 
 
-class CallDetector:
+class CallDetector(Detector):
     """Combines one microphone source (the first that works) and a camera source."""
 
     signal = SIGNAL

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from agent.detectors.capture import Capture
+from agent.detectors.call_apps import Capture
 
 
 class CameraSource(Protocol):

@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 from agent.config.schema import Config
 from agent.core.signals import IdleObserved
 from agent.detectors.base import Sink
-from agent.detectors.selection import NO_SOURCE, Candidate, SupervisedDetector
+from agent.detectors.source_selection import NO_SOURCE, Candidate, SupervisedDetector
 
 AWAY_POLL = 0.5
 """Poll period while idle past a threshold: return is noticed well within 1 s."""

@@ -23,7 +23,7 @@ from agent.config.locations import LocationRule, compile_locations
 from agent.config.schema import Config
 from agent.core.model import Location
 from agent.core.signals import LocationObserved
-from agent.detectors.base import Sink, SourceReport
+from agent.detectors.base import Detector, Sink, SourceReport
 from agent.detectors.location_match import match_location
 from agent.platform.network import network_sources
 from agent.platform.network_watch import ChangeWatcher, NetworkReader, WifiSource
@@ -36,7 +36,7 @@ SETTLE_SECONDS = 0.2
 FALLBACK_RECHECK_SECONDS = 60.0
 
 
-class LocationDetector:
+class LocationDetector(Detector):
     signal = "location"
 
     def __init__(

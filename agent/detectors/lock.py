@@ -14,7 +14,7 @@ from typing import Protocol
 from agent.config.schema import Config
 from agent.core.signals import LockObserved
 from agent.detectors.base import Sink
-from agent.detectors.selection import NO_SOURCE, Candidate, SupervisedDetector
+from agent.detectors.source_selection import NO_SOURCE, Candidate, SupervisedDetector
 
 
 class LockSource(Protocol):

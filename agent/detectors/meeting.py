@@ -27,7 +27,7 @@ from agent.config.paths import Paths
 from agent.config.schema import CalendarEntry, Config
 from agent.core.clock import Clock, SystemClock
 from agent.core.signals import Meeting, MeetingsObserved
-from agent.detectors.base import Sink, SourceReport
+from agent.detectors.base import Detector, Sink, SourceReport
 from agent.detectors.calendar_fetch import (
     CalendarCache,
     FetchError,
@@ -37,6 +37,7 @@ from agent.detectors.calendar_fetch import (
 )
 from agent.detectors.calendar_helper import MAX_BYTES, parse_in_helper
 from agent.detectors.calendar_parse import CalendarError, ParsedCalendar
+from agent.secret_names import CALENDAR_URL_FIELD, calendar_owner, secret_command
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +51,6 @@ class Secrets(Protocol):
     """The part of ``agent.secrets.SecretStore`` this detector needs."""
 
     def get(self, backend: str, field: str) -> str | None: ...
-
-
-def secret_name(calendar: str) -> str:
-    """The keyring entry holding a calendar's secret URL (field ``url``)."""
-    return f"calendar:{calendar}"
 
 
 @dataclass
@@ -74,7 +70,7 @@ class _Calendar:
     busy: asyncio.Lock = field(default_factory=asyncio.Lock)  # one read at a time
 
 
-class MeetingDetector:
+class MeetingDetector(Detector):
     signal = SIGNAL
 
     def __init__(
@@ -107,7 +103,7 @@ class MeetingDetector:
         read then finishes in the background and pushes when done.
         """
         self._sink = sink
-        first = asyncio.create_task(self.refresh_now())
+        first = asyncio.create_task(self.read_calendars())
         self._tasks.append(first)
         await asyncio.wait({first}, timeout=self._startup_wait)
         for calendar in self._calendars:
@@ -141,8 +137,20 @@ class MeetingDetector:
         self._last = None
         await self.start(sink)
 
-    async def refresh_now(self) -> None:
-        """Re-read every calendar now (start, network back, tests) and push changes."""
+    def refresh(self) -> None:
+        """Re-read every calendar soon (after a resume: the file or feed may have changed)."""
+        if self._sink is None:
+            return
+        task = asyncio.get_running_loop().create_task(self.read_calendars())
+        self._tasks.append(task)
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+
+    async def read_calendars(self) -> None:
+        """Re-read every calendar now (start, resume, tests) and push changes."""
         await asyncio.gather(*(self._update(calendar) for calendar in self._calendars))
         self._publish()
 
@@ -235,8 +243,10 @@ class MeetingDetector:
         url = entry.url
         if entry.url_secret:
             try:
-                secret = secret_name(entry.name)
-                found: str | None = await asyncio.to_thread(self._secrets.get, secret, "url")
+                secret = calendar_owner(entry.name)
+                found: str | None = await asyncio.to_thread(
+                    self._secrets.get, secret, CALENDAR_URL_FIELD
+                )
                 url = found or ""
             except Exception as error:  # NoKeyringError and keyring backend failures
                 calendar.problem = f"cannot read the URL from the keyring: {error}"
@@ -244,7 +254,7 @@ class MeetingDetector:
             if not url:
                 calendar.problem = (
                     "no URL in the keyring: run "
-                    f"`presence-agent secret set {secret_name(entry.name)} url`"
+                    f"`{secret_command(calendar_owner(entry.name), CALENDAR_URL_FIELD)}`"
                 )
                 return None
         problem = url_problem(url)
@@ -320,7 +330,7 @@ class MeetingDetector:
     def report(self) -> list[SourceReport]:
         reports = []
         for calendar in self._calendars:
-            source = f"calendar:{calendar.entry.name}"
+            source = calendar_owner(calendar.entry.name)
             if calendar.problem:
                 detail = calendar.problem
             elif calendar.data is None:

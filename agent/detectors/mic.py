@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from agent.detectors.capture import Capture
+from agent.detectors.call_apps import Capture
 
 if TYPE_CHECKING:
     from agent.platform.linux.pulse_capture import CaptureStream, PulseCaptureListener

@@ -18,7 +18,7 @@ from typing import Protocol
 from agent.config.schema import Config
 from agent.core.signals import SleepObserved
 from agent.detectors.base import Sink
-from agent.detectors.selection import Candidate, SupervisedDetector
+from agent.detectors.source_selection import Candidate, SupervisedDetector
 
 HOLD_MAX = 5.0
 """Longest the machine is kept from sleeping (logind's default InhibitDelayMaxSec)."""

@@ -171,7 +171,7 @@ class TrayController(QObject):
         paths = self.paths
 
         def load() -> LoadedConfig | None:
-            from agent.config.loader import ConfigError, load_config
+            from agent.config_checks import ConfigError, load_config
 
             try:
                 return load_config(paths)

@@ -156,3 +156,16 @@ def test_who_the_user_is_comes_from_the_entry_or_the_user_section(
             assert "required (or set" not in (await backend.probe()).detail
 
     run(scenario())
+
+
+def test_each_backend_module_declares_its_own_type() -> None:
+    """The registry only collects: each type's facts come from the module named after it."""
+    import importlib
+
+    from agent.backends.registry import TYPES
+
+    for name, declared in TYPES.items():
+        module = importlib.import_module(f"agent.backends.{name}")
+        assert module.BACKEND is declared
+        assert declared.name == name
+        assert declared.needs_url == (name != "local")

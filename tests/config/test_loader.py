@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from agent.config.loader import ConfigError, load_config, settings
+from agent.config.loader import settings
 from agent.config.paths import Paths
 from agent.config.policy import PolicyData
 from agent.config.schema import BackendEntry, Config
+from agent.config_checks import ConfigError, load_config
 
 
 class NoPolicy:

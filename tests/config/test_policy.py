@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from agent.config import overlay
-from agent.config.loader import ConfigError, LoadedConfig, load_config, settings
+from agent.config.loader import settings
 from agent.config.paths import Paths
 from agent.config.policy import (
     WINDOWS_POLICY_KEY,
@@ -19,6 +19,7 @@ from agent.config.policy import (
 )
 from agent.config.policy_keys import KEYRING, POLICY_KEYS, PolicyType
 from agent.config.schema import Config
+from agent.config_checks import ConfigError, LoadedConfig, load_config
 
 
 def load(paths: Paths, user: str, policy: str) -> LoadedConfig:

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from agent.backends.base import (
+    Backend,
     CalendarSync,
     DeliveryKind,
     Message,
@@ -218,7 +219,7 @@ def unique_in_order(keys: list[str]) -> list[str]:
     return out
 
 
-class LoopbackBackend:
+class LoopbackBackend(Backend):
     """A minimal real backend: one POST per message, replies classified like the real ones.
 
     Event backends use the change's message text as the event id (tests number them);

@@ -145,7 +145,7 @@ def test_304_keeps_meetings_and_server_down_uses_last_good_copy(
         detector = detector_for(server.url, agent_paths)
         await detector.start(seen.append)
         assert titles(seen) == ["Outlook zone name", "New York sync", "UTC review"]
-        await detector.refresh_now()
+        await detector.read_calendars()
         validators = ("if-none-match", "if-modified-since")
         assert {k: v for k, v in server.requests[-1].items() if k in validators} == sent
         assert len([o for o in seen if isinstance(o, MeetingsObserved)]) == 1  # 304: no re-push
@@ -175,10 +175,10 @@ def test_changed_calendar_is_pushed_and_bad_download_keeps_last_good(
         detector = detector_for(server.url, agent_paths)
         await detector.start(seen.append)
         server.body, server.etag = (FIXTURES / "weekly.ics").read_bytes(), '"v2"'
-        await detector.refresh_now()
+        await detector.read_calendars()
         assert titles(seen) == ["Standup"]
         server.body, server.etag = b"BEGIN:VCALENDAR\nnonsense\n", '"v3"'
-        await detector.refresh_now()
+        await detector.read_calendars()
         assert titles(seen) == ["Standup"]
         (report,) = detector.report()
         assert "line 2" in report.detail or ":2:" in report.detail

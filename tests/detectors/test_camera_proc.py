@@ -6,8 +6,8 @@ import asyncio
 import os
 from pathlib import Path
 
+from agent.detectors.call_apps import Capture
 from agent.detectors.camera import ProcCameraSource
-from agent.detectors.capture import Capture
 from agent.platform.linux.proc_camera import CameraUser, camera_users
 from agent.platform.linux.video_watch import VideoWatcher
 from tests.support import until

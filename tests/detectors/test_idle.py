@@ -9,7 +9,7 @@ import pytest
 from agent.config.schema import Config, IdleSettings, RuleSettings
 from agent.core.signals import IdleObserved, Observation
 from agent.detectors.idle import IdleDetector, create_idle_detector, idle_thresholds, next_check
-from agent.detectors.selection import Candidate, SourceBroken
+from agent.detectors.source_selection import Candidate, SourceBroken
 from tests.platform.loop_thread import LoopThread
 from tests.support import wait_until
 

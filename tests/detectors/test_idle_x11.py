@@ -9,7 +9,7 @@ import pytest
 
 from agent.core.signals import IdleObserved, Observation
 from agent.detectors.idle import IdleDetector
-from agent.detectors.selection import Candidate
+from agent.detectors.source_selection import Candidate
 from agent.platform.linux.dbus_idle import MutterIdle
 from agent.platform.linux.x11_idle import X11Idle
 from tests.platform.dbus_mocks import mutter_mock

@@ -10,7 +10,7 @@ import pytest
 from agent.config.schema import Config
 from agent.core.signals import LockObserved, Observation
 from agent.detectors.lock import LockDetector, create_lock_detector
-from agent.detectors.selection import Candidate
+from agent.detectors.source_selection import Candidate
 from agent.platform.linux.dbus_lock import LogindLock, ScreenSaverLock
 from tests.platform.dbus_mocks import (
     MANAGER_IFACE,

@@ -55,7 +55,7 @@ def test_files_are_merged_and_pushed_once(tmp_path: Path, agent_paths: Paths) ->
             ("Cancelled review", True),
             ("Real meeting", False),
         ]
-        await detector.refresh_now()  # nothing changed: nothing pushed
+        await detector.read_calendars()  # nothing changed: nothing pushed
         assert len(pushes(seen)) == 1
         assert not detector.degraded
         assert [r.source for r in detector.report()] == ["calendar:weekly", "calendar:filters"]
@@ -72,14 +72,14 @@ def test_bad_file_keeps_last_good_and_names_the_line(tmp_path: Path, agent_paths
         target = tmp_path / "weekly.ics"
         target.write_bytes((FIXTURES / "broken.ics").read_bytes())
         os.utime(target, ns=(1, 1))
-        await detector.refresh_now()
+        await detector.read_calendars()
         assert [m.title for m in pushes(seen)[-1].meetings] == ["Standup"]
         (report,) = detector.report()
         assert f"{target}:15: cannot read line" in report.detail
         assert "last good copy" in report.detail and detector.degraded
 
         shutil.copy(FIXTURES / "zones.ics", target)
-        await detector.refresh_now()
+        await detector.read_calendars()
         assert [m.uid for m in pushes(seen)[-1].meetings][0] == "windows@example.com"
         assert not detector.degraded
         await detector.stop()

@@ -10,8 +10,8 @@ import dbus
 import pytest
 
 from agent.core.signals import Observation, SleepObserved
-from agent.detectors.selection import Candidate
 from agent.detectors.sleep import SleepDetector
+from agent.detectors.source_selection import Candidate
 from agent.platform.linux.dbus_sleep import LogindSleep
 from tests.platform.dbus_mocks import MANAGER_IFACE, logind_mock, private_system_bus
 from tests.platform.loop_thread import LoopThread

@@ -9,7 +9,7 @@ import pytest
 
 from agent.core.signals import LockObserved, Observation
 from agent.detectors.lock import LockDetector
-from agent.detectors.selection import Candidate
+from agent.detectors.source_selection import Candidate
 from agent.platform.macos.idle import QuartzIdle
 from agent.platform.macos.lock import LOCKED, UNLOCKED, MacLock, screen_locked
 from agent.platform.macos.notifications import DISTRIBUTED, WORKSPACE, Callbacks

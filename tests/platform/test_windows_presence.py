@@ -10,8 +10,8 @@ import pytest
 from agent.core.signals import IdleObserved, LockObserved, Observation, SleepObserved
 from agent.detectors.idle import IdleDetector
 from agent.detectors.lock import LockDetector
-from agent.detectors.selection import Candidate
 from agent.detectors.sleep import SleepDetector
+from agent.detectors.source_selection import Candidate
 from agent.platform.windows.idle import WindowsIdle, idle_milliseconds
 from agent.platform.windows.lock import WindowsLock
 from agent.platform.windows.power import WindowsPower

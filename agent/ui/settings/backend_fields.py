@@ -7,14 +7,13 @@ the agent accepts, so the form cannot drift from the backends. No Qt here.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from agent.backends.options import OptionReader
-from agent.backends.registry import SECRET_FIELDS
+from agent.backends.registry import SECRET_FIELDS, TYPES
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +64,7 @@ def option_fields(kind: str) -> list[OptionField]:
     """The type-specific keys of backend ``kind``, in the order the backend reads them."""
     recorder = _Recorder(kind)
     try:
-        module = importlib.import_module(f"agent.backends.{kind}")
-        module.read_options(recorder, None)
+        TYPES[kind].read_options(recorder, None)
     except Exception as error:  # a backend still being written must not break the window
         log.warning("could not read the options of backend type %s: %s", kind, error)
     return list(recorder.fields.values())

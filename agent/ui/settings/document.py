@@ -104,7 +104,7 @@ def check(paths: Paths, text: str) -> LoadedConfig:
     The text is written to a temporary file beside the real one, so relative paths
     and line numbers in the problems mean what they will mean after saving.
     """
-    from agent.config.loader import load_config
+    from agent.config_checks import load_config
 
     target = paths.config_file
     target.parent.mkdir(parents=True, exist_ok=True)

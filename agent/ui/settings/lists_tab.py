@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from agent.core.durations import format_duration
 from agent.core.model import Status
+from agent.secret_names import CALENDAR_URL_FIELD, calendar_owner
 from agent.ui.settings.entry_table import Column, EntryTable
 from agent.ui.settings.form import FieldForm, is_locked
 
@@ -177,7 +178,9 @@ class CalendarsTab(EntriesTab):
         entries = self.entries.entries()
         for entry in entries:
             if entry.get("url_secret") and entry.get("url"):
-                secrets.append((f"calendar:{entry['name']}", "url", str(entry.pop("url"))))
+                secrets.append(
+                    (calendar_owner(entry["name"]), CALENDAR_URL_FIELD, str(entry.pop("url")))
+                )
         doc.set_entries(self.key, entries)
 
 

@@ -148,7 +148,7 @@ class SettingsWindow(QWidget):
 
 
 def _read(paths: Paths) -> tuple[ConfigDocument, LoadedConfig | None, list[str]]:
-    from agent.config.loader import ConfigError, load_config
+    from agent.config_checks import ConfigError, load_config
 
     doc = ConfigDocument.read(paths.config_file)
     try:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
-from agent.detectors.selection import Candidate, SourceBroken, SourceSelector, Supervisor
+from agent.detectors.source_selection import Candidate, SourceBroken, SourceSelector, Supervisor
 
 
 def _opener(value: str | Exception):

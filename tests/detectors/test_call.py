@@ -11,7 +11,7 @@ import pytest
 from agent.config.schema import CallSettings, Config
 from agent.core.signals import CallObserved, Observation
 from agent.detectors.call import CallDetector, create_call_detector
-from agent.detectors.capture import Capture, is_ignored, meeting_app
+from agent.detectors.call_apps import Capture, is_ignored, meeting_app
 from agent.detectors.mic import OnChange, OnLost, PollingMicSource
 from tests.support import until
 

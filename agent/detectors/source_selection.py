@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from agent.detectors.base import SourceReport
+from agent.detectors.base import Detector, SourceReport
 
 S = TypeVar("S")
 
@@ -168,7 +168,7 @@ class Supervisor(Generic[S]):
                 self._selector.broke(SourceBroken("stopped"))
 
 
-class SupervisedDetector(Generic[S]):
+class SupervisedDetector(Detector, Generic[S]):
     """The plumbing of a detector that runs one source at a time under a ``Supervisor``.
 
     Subclasses set ``signal`` and start with :meth:`_supervise`; stopping and what

@@ -12,39 +12,18 @@ import asyncio
 from agent.app import AgentService
 from agent.config.paths import Paths
 from agent.core.signals import SleepObserved
-from agent.detectors.base import Sink, SourceReport
 from tests.agent_process import write_config
+from tests.detectors.recording import RecordingDetector
 from tests.support import until
-
-
-class Recording:
-    """A detector that pushes nothing by itself and counts ``refresh`` calls."""
-
-    def __init__(self, signal: str) -> None:
-        self.signal = signal
-        self.sink: Sink | None = None
-        self.refreshed = 0
-
-    async def start(self, sink: Sink) -> None:
-        self.sink = sink
-
-    async def stop(self) -> None:
-        self.sink = None
-
-    def report(self) -> list[SourceReport]:
-        return []
-
-    @property
-    def degraded(self) -> bool:
-        return False
-
-    def refresh(self) -> None:
-        self.refreshed += 1
 
 
 def test_every_detector_reads_again_after_resume_not_before(agent_paths: Paths) -> None:
     write_config(agent_paths, '[schedule]\nenabled = false\n\n[location]\nmode = "off"\n')
-    idle, lock, sleep = Recording("idle"), Recording("lock"), Recording("sleep")
+    idle, lock, sleep = (
+        RecordingDetector("idle"),
+        RecordingDetector("lock"),
+        RecordingDetector("sleep"),
+    )
 
     async def scenario() -> None:
         service = AgentService(agent_paths, detectors=[idle, lock, sleep])

@@ -8,27 +8,29 @@ result, and every request goes through :func:`agent.backends.http.exchange`.
 from __future__ import annotations
 
 import uuid
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from agent.backends.base import (
+    Backend,
     CalendarSync,
     DeliveryKind,
     Message,
+    MissingSecret,
     Outcome,
     ProbeReport,
     ProbeStatus,
     Result,
 )
-from agent.backends.context import MissingSecret, secret_command
 from agent.backends.http import Reply, exchange
 from agent.core.model import PresenceChange, Status
+from agent.secret_names import secret_command
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from agent.backends.context import BackendContext
+    from agent.backends.base import BackendContext
     from agent.config.schema import BackendEntry
 
 PRESENT = frozenset({Status.AVAILABLE, Status.BUSY, Status.DND})
@@ -71,7 +73,7 @@ def new_message(
     )
 
 
-class HttpBackend(ABC):
+class HttpBackend(Backend):
     """Common behaviour of the vendor backends (one instance per ``[[backends]]`` entry)."""
 
     kind: DeliveryKind = DeliveryKind.STATE
