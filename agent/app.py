@@ -457,9 +457,11 @@ class AgentService:
 
     def _step(self) -> None:
         change = self.engine.evaluate()
+        # The user's choice is saved before it is reported (issue 15): a crash between
+        # the two then re-reports the newest choice, never an older one under a new key.
+        self._persist_saved_state()
         if change is not None:
             self._report(change)
-        self._persist_saved_state()
         if change is not None:
             self._notify()
         else:
