@@ -6,12 +6,19 @@ Base URL ``{origin}/v2``; auth ``X-Auth-Token``; presence, DND and call forwardi
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.servers.base import Recorded, Reject, Reply, StrictServer, check_object, json_body
 
 STATUSES = ("available", "busy", "away", "dnd", "offline", "invisible")
 _PATH = re.compile(r"/v2/accounts/([^/]+)/users/([^/]+)/(presence|dnd|call-forwarding)")
+
+
+def utc_now(offset: float = 0.0) -> str:
+    """Audian's ``lastUpdate`` format, ``offset`` seconds from now."""
+    moment = datetime.now(UTC).timestamp() + offset
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class AudianServer(StrictServer):
@@ -73,7 +80,11 @@ class AudianServer(StrictServer):
             raise Reject(400, f"status must be one of {', '.join(STATUSES)}")
         if "duration" in body and body["duration"] <= 0:
             raise Reject(400, "duration must be a positive number of seconds")
-        self.presence.update(status=body["status"], customMessage=body.get("message", ""))
+        self.presence.update(
+            status=body["status"],
+            customMessage=body.get("message", ""),
+            lastUpdate=utc_now(),  # as Audian stamps every change, ours or a desk phone's
+        )
         return Reply(200, {"userId": self.user_id, "status": body["status"]})
 
     def _dnd_on(self, request: Recorded) -> Reply:
