@@ -40,7 +40,7 @@ enabled = false
 mode = "off"
 
 [delivery]
-retry_cap = "1s"
+retry_cap = "{retry_cap}"
 
 [[backends]]
 name = "local"
@@ -76,6 +76,7 @@ def configure(
     offline_on_exit: bool = True,
     adopt: bool = True,
     away_after: str = "24h",
+    retry_cap: str = "1s",
 ) -> None:
     extra = CORD.format(cord=servers.cord.base_url) if with_cord else ""
     write_config(
@@ -86,6 +87,7 @@ def configure(
             offline_on_exit=str(offline_on_exit).lower(),
             adopt=str(adopt).lower(),
             away_after=away_after,
+            retry_cap=retry_cap,
         ),
     )
 
