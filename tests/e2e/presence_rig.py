@@ -77,8 +77,9 @@ def configure(
     adopt: bool = True,
     away_after: str = "24h",
     retry_cap: str = "1s",
+    more_backends: str = "",
 ) -> None:
-    extra = CORD.format(cord=servers.cord.base_url) if with_cord else ""
+    extra = (CORD.format(cord=servers.cord.base_url) if with_cord else "") + more_backends
     write_config(
         paths,
         CONFIG.format(

@@ -20,37 +20,15 @@ from typing import Any
 from agent import ipc
 from agent.config.paths import Paths
 from agent.secrets import SecretStore
-from tests.agent_process import AgentRun, cli, write_config
-from tests.e2e.presence_rig import NO_PULSE
+from tests.agent_process import AgentRun, cli
+from tests.e2e.presence_rig import NO_PULSE, configure, servers_with_secrets
 from tests.servers.audian import AudianServer
 from tests.servers.webhook import WebhookServer
 
 KILLS = 20
 SLOW = 0.2  # every request takes this long, so each kill lands in a drain
 
-CONFIG = """\
-[user]
-id = "user_123456"
-
-[idle]
-away_after = "24h"
-lock_is_away = false
-
-[schedule]
-enabled = false
-
-[location]
-mode = "off"
-
-[delivery]
-retry_cap = "1s"
-
-[[backends]]
-name = "audian"
-type = "audian"
-base_url = "{audian}"
-account_id = "acc_1234567890"
-
+HOOK = """
 [[backends]]
 name = "hook"
 type = "webhook"
@@ -95,10 +73,11 @@ def counts_not_negative() -> None:
 def test_twenty_kills_during_drains_report_each_change_once(agent_paths: Paths) -> None:
     seed = int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
-    with AudianServer() as audian, WebhookServer() as hook:
-        cli("secret", "set", "audian", "api_token", stdin="audian-token\n")
+    with servers_with_secrets() as servers, WebhookServer() as hook:
+        audian = servers.audian
         SecretStore().set("hook", "signing_secret", hook.secret)
-        write_config(agent_paths, CONFIG.format(audian=audian.base_url, hook=hook.base_url))
+        hooked = HOOK.format(hook=hook.base_url)
+        configure(agent_paths, servers, with_cord=False, more_backends=hooked)
         for server in (audian, hook):
             server.fail("slow", times=100_000, delay=SLOW)
         changes = [f"c{n:02d}" for n in range(KILLS)]
