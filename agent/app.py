@@ -122,6 +122,11 @@ class AgentService:
         )
         await self._start_detectors(config)
         await self._watch_session_end()  # issue 15: log-out/shutdown take the stop path
+        # Issue 15: the start-up state is queued before the senders start, so it
+        # supersedes what an earlier run left unconfirmed (its "offline") unsent.
+        self._step()
+        if self._dispatcher is not None:
+            await self._dispatcher.start()
         log.info("agent %s started (pid %d)", __version__, os.getpid())
         try:
             await self._loop_until(stop)
@@ -186,8 +191,8 @@ class AgentService:
         """
         if not self.config.general.offline_on_exit or self._dispatcher is None:
             return False
-        if self._engine is None:
-            return False
+        if self._engine is None or self._engine.current.status is Status.OFFLINE:
+            return False  # nothing to say (the user chose "offline" already)
         now = self.clock.now()
         offline = PresenceState(Status.OFFLINE, reason="exit", since=now)
         self._dispatcher.submit(PresenceChange(offline, self._engine.current, now))
@@ -290,7 +295,6 @@ class AgentService:
             lambda: self.engine.current,
             on_change=self._notify_if_health_changed,
         )
-        await self._dispatcher.start()
 
     def _create_backends(self, config: Config) -> list[Backend]:
         from agent.backends.registry import BackendContext, create_backend
