@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from agent import ipc
 from agent.config.paths import Paths
 from tests.agent_process import cli, running_agent
@@ -39,20 +41,28 @@ def test_a_backend_added_to_the_config_file_gets_the_current_state_within_2_s(
             assert audian_statuses(s.audian).count("busy") == 1  # the others are not re-sent
 
 
-def test_a_server_answering_404_for_20_s_gets_the_latest_state_within_60_s(
-    agent_paths: Paths,
+@pytest.mark.parametrize(
+    ("answer", "seconds", "retry_cap"),
+    [
+        ("404", 20.0, "5m"),  # the case, with the default backoff
+        ("308", 5.0, "1s"),  # a redirect (never followed) for a while
+    ],
+)
+def test_a_server_rejecting_for_a_while_gets_the_latest_state_within_60_s(
+    agent_paths: Paths, answer: str, seconds: float, retry_cap: str
 ) -> None:
     with servers_with_secrets() as s:
-        configure(agent_paths, s, with_cord=False, retry_cap="5m")  # the default backoff
+        configure(agent_paths, s, with_cord=False, retry_cap=retry_cap)
         with running_agent(agent_paths, NO_PULSE) as agent:
             agent.wait_alive(
                 lambda: "available" in audian_statuses(s.audian), timeout=20, what="start-up"
             )
-            s.audian.fail_for("404", 20.0)  # e.g. an endpoint moved, then moved back
+            s.audian.fail_for(answer, seconds)  # e.g. an endpoint moved, then moved back
             began = time.monotonic()
             cli("set", "dnd", "--message", "Deep work")
             wait_until(
-                lambda: any(r.status == 404 for r in s.audian.requests), what="the rejection"
+                lambda: any(r.status == int(answer) for r in s.audian.requests),
+                what="the rejection",
             )
             cli("set", "busy", "--message", "Latest")  # the state moves on meanwhile
             agent.wait_alive(
@@ -61,7 +71,7 @@ def test_a_server_answering_404_for_20_s_gets_the_latest_state_within_60_s(
                 what="the latest state after the server recovered",
             )
             took = time.monotonic() - began
-            print(f"latest state accepted {took:.1f}s after the 404s began")
+            print(f"latest state accepted {took:.1f}s after the {answer}s began")
             assert s.audian.presence["customMessage"] == "Latest"
             status = ipc.request(agent_paths.socket_path, {"cmd": "status"})["snapshot"]
             wait_until(
