@@ -84,3 +84,20 @@ def test_a_server_rejecting_for_a_while_gets_the_latest_state_within_60_s(
                 what="audian ok again",
             )
             assert status["backends"]["audian"]["queue_depth"] >= 0
+
+
+def test_a_backend_whose_secret_is_replaced_gets_the_current_state(agent_paths: Paths) -> None:
+    with servers_with_secrets() as s:
+        configure(agent_paths, s, with_cord=False)
+        with running_agent(agent_paths, NO_PULSE) as agent:
+            agent.wait_alive(
+                lambda: "available" in audian_statuses(s.audian), timeout=20, what="start-up"
+            )
+            cli("set", "dnd")
+            agent.wait_alive(lambda: "dnd" in audian_statuses(s.audian), timeout=5, what="dnd")
+            s.audian.presence.update(status="available")  # e.g. the new token's account
+            cli("secret", "set", "audian", "api_token", stdin="audian-token\n")
+            agent.wait_alive(
+                lambda: audian_statuses(s.audian).count("dnd") == 2, timeout=2, what="dnd again"
+            )
+            assert s.audian.presence["status"] == "dnd"
