@@ -466,7 +466,6 @@ class AgentService:
         self._persist_saved_state()
         if change is not None:
             self._report(change)
-        if change is not None:
             self._notify()
         else:
             self._notify_if_health_changed()
