@@ -24,7 +24,6 @@ from tests.e2e.presence_rig import (
     move_mouse,
     servers_with_secrets,
 )
-from tests.servers.audian import utc_now
 
 pytestmark = pytest.mark.skipif(
     shutil.which("xdotool") is None, reason="needs xdotool (tests/system-deps.sh)"
@@ -73,7 +72,10 @@ def earlier_run(paths: Paths, s: Servers) -> None:
 @pytest.mark.parametrize("status", ["offline", "available"])
 def test_a_logged_out_or_available_user_is_not_adopted(agent_paths: Paths, status: str) -> None:
     with servers_with_secrets() as s:
-        s.audian.presence.update(status=status, lastUpdate=utc_now())
+        if status == "offline":
+            s.audian.user_signed_out()
+        else:
+            s.audian.set_elsewhere("available")
         configure(agent_paths, s, with_cord=False, away_after="3s")
         agent = start(agent_paths, s, "available")
         try:
@@ -88,7 +90,7 @@ def test_dnd_set_before_the_last_report_is_not_adopted(agent_paths: Paths) -> No
     with servers_with_secrets() as s:
         configure(agent_paths, s, with_cord=False, away_after="3s")
         earlier_run(agent_paths, s)
-        s.audian.presence.update(status="dnd", customMessage="Old", lastUpdate=utc_now(-3600))
+        s.audian.set_elsewhere("dnd", "Old", ago=3600)
         agent = start(agent_paths, s, "available")
         try:
             assert snapshot()["override"] is None
@@ -101,7 +103,7 @@ def test_dnd_set_on_the_desk_phone_after_the_last_report_is_adopted(agent_paths:
     with servers_with_secrets() as s:
         configure(agent_paths, s, with_cord=False, away_after="3s")
         earlier_run(agent_paths, s)
-        s.audian.presence.update(status="dnd", customMessage="On the phone", lastUpdate=utc_now())
+        s.audian.set_elsewhere("dnd", "On the phone")
         agent = start(agent_paths, s, "dnd")
         try:
             state = snapshot()
@@ -124,7 +126,7 @@ def test_dnd_set_on_the_desk_phone_after_the_last_report_is_adopted(agent_paths:
 
 def test_adoption_turned_off_does_not_even_look(agent_paths: Paths) -> None:
     with servers_with_secrets() as s:
-        s.audian.presence.update(status="dnd", customMessage="On the phone", lastUpdate=utc_now())
+        s.audian.set_elsewhere("dnd", "On the phone")
         configure(agent_paths, s, with_cord=False, adopt=False)
         agent = start(agent_paths, s, "available")
         try:

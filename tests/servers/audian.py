@@ -50,6 +50,16 @@ class AudianServer(StrictServer):
     def base_url(self) -> str:
         return f"{self.origin}/v2"
 
+    # -- the states a real account starts in -----------------------------------------
+
+    def user_signed_out(self) -> None:
+        """The user is not signed in to the phone system: Audian shows ``offline``."""
+        self.presence.update(status="offline", customMessage="", lastUpdate=utc_now())
+
+    def set_elsewhere(self, status: str, message: str = "", ago: float = 0.0) -> None:
+        """A status set on a desk phone or another device, ``ago`` seconds ago."""
+        self.presence.update(status=status, customMessage=message, lastUpdate=utc_now(-ago))
+
     def route(self, request: Recorded) -> Reply:
         match = _PATH.fullmatch(request.path)
         if not match:
