@@ -134,3 +134,19 @@ def test_adoption_turned_off_does_not_even_look(agent_paths: Paths) -> None:
             assert all(r.method == "POST" for r in s.audian.requests)
         finally:
             stop(agent)
+
+
+def test_an_adopted_status_ends_at_its_own_expiry(agent_paths: Paths) -> None:
+    with servers_with_secrets() as s:
+        s.audian.set_elsewhere("busy", "Call on the desk phone", lasts=4)
+        configure(agent_paths, s, with_cord=False)
+        agent = start(agent_paths, s, "busy")
+        try:
+            override = snapshot()["override"]
+            assert isinstance(override, dict) and override["until"] is not None
+            agent.wait_alive(
+                lambda: audian_statuses(s.audian)[-1] == "available", timeout=10, what="expiry"
+            )
+            assert snapshot()["override"] is None
+        finally:
+            stop(agent)

@@ -55,10 +55,16 @@ class AudianServer(StrictServer):
     def user_signed_out(self) -> None:
         """The user is not signed in to the phone system: Audian shows ``offline``."""
         self.presence.update(status="offline", customMessage="", lastUpdate=utc_now())
+        self.presence.pop("expiresAt", None)
 
-    def set_elsewhere(self, status: str, message: str = "", ago: float = 0.0) -> None:
-        """A status set on a desk phone or another device, ``ago`` seconds ago."""
+    def set_elsewhere(
+        self, status: str, message: str = "", ago: float = 0.0, lasts: float | None = None
+    ) -> None:
+        """A status set on a desk phone or another device ``ago`` seconds ago (for ``lasts``)."""
         self.presence.update(status=status, customMessage=message, lastUpdate=utc_now(-ago))
+        self.presence.pop("expiresAt", None)
+        if lasts is not None:
+            self.presence["expiresAt"] = utc_now(lasts - ago)
 
     def route(self, request: Recorded) -> Reply:
         match = _PATH.fullmatch(request.path)
@@ -95,7 +101,14 @@ class AudianServer(StrictServer):
             customMessage=body.get("message", ""),
             lastUpdate=utc_now(),  # as Audian stamps every change, ours or a desk phone's
         )
-        return Reply(200, {"userId": self.user_id, "status": body["status"]})
+        self.presence.pop("expiresAt", None)
+        if "duration" in body:
+            self.presence["expiresAt"] = utc_now(body["duration"])
+        reply = {"userId": self.user_id, "status": body["status"]}
+        for field in ("customMessage", "lastUpdate", "expiresAt"):
+            if field in self.presence:
+                reply[field] = self.presence[field]
+        return Reply(200, reply)
 
     def _dnd_on(self, request: Recorded) -> Reply:
         body = check_object(json_body(request), {"enabled": bool}, {"reason": str, "duration": int})
