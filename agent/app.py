@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from agent import __version__, secret_provisioning
@@ -35,7 +36,7 @@ from agent.config.paths import Paths
 from agent.config.schema import Config
 from agent.core.clock import Clock, SystemClock
 from agent.core.engine import Engine, EngineSettings
-from agent.core.model import PresenceChange, Status
+from agent.core.model import PresenceChange, PresenceState, Status
 from agent.core.routing import ObservationRouter
 from agent.core.signals import Observation, SleepObserved
 from agent.protocol import ActivatingSnapshot, Reply, Request, Snapshot
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from agent.delivery.dispatcher import Dispatcher
     from agent.delivery.outbox import Outbox
     from agent.detectors.base import Detector
+    from agent.detectors.session_end import SessionEndWatcher
     from agent.ipc import IpcServer
     from agent.secret_cache import SecretCache
 
@@ -59,6 +61,8 @@ log = logging.getLogger(__name__)
 SLEEP_FLUSH_SECONDS = 3.0
 #: How long each detector gets to stop when the agent exits.
 DETECTOR_STOP_SECONDS = 2.0
+#: How long the agent waits for backends to confirm "offline" before it exits.
+OFFLINE_WAIT_SECONDS = 3.0
 
 
 class AgentService:
@@ -69,10 +73,12 @@ class AgentService:
         paths: Paths,
         clock: Clock | None = None,
         detectors: list[Detector] | None = None,
+        session_end: SessionEndWatcher | None = None,
     ) -> None:
         self.paths = paths
         self.clock: Clock = clock or SystemClock()
         self._given_detectors = detectors
+        self._session_end = session_end
         self._detectors: list[Detector] = []
         self._detector_notes: list[str] = []
         self._subscribers: list[Callable[[Snapshot], None]] = []
@@ -121,6 +127,12 @@ class AgentService:
             self.paths.socket_path, self.handle, subscribe=self._subscribe_remote
         )
         await self._start_detectors(config)
+        await self._watch_session_end()  # log-out and shutdown take the stop path
+        # Issue 15: the start-up state is queued before the senders start, so it
+        # supersedes what an earlier run left unconfirmed (its "offline") unsent.
+        self._step()
+        if self._dispatcher is not None:
+            await self._dispatcher.start()
         log.info("agent %s started (pid %d)", __version__, os.getpid())
         try:
             await self._loop_until(stop)
@@ -148,6 +160,11 @@ class AgentService:
         return max(0.0, (wake - self.clock.now()).total_seconds()) + 0.005
 
     async def _shutdown(self) -> None:
+        """The one stop path (quit, signals, log-out, shutdown): offline first, then stop."""
+        offline_sent = await self._report_offline()
+        if self._session_end is not None:
+            self._session_end.release()
+            await self._session_end.stop()
         for detector in self._detectors:
             # A detector that cannot stop in time must not keep the agent from exiting.
             with contextlib.suppress(Exception):
@@ -156,8 +173,9 @@ class AgentService:
         if self._ipc is not None:
             self._ipc.close()
         if self._dispatcher is not None:
-            with contextlib.suppress(Exception):
-                await self._dispatcher.flush(timeout=2.0)
+            if not offline_sent:
+                with contextlib.suppress(Exception):
+                    await self._dispatcher.flush(timeout=2.0)
             await self._dispatcher.stop()
         if self._outbox is not None:
             self._outbox.close()
@@ -170,6 +188,36 @@ class AgentService:
             task.cancel()
         self._persist_saved_state()
         log.info("agent stopped")
+
+    async def _report_offline(self) -> bool:
+        """Tell the backends the user left (``[general] offline_on_exit``); wait ≤ 3 s.
+
+        Whether it was tried. What is not confirmed in time stays in the outbox and is
+        superseded by the next start's state.
+        """
+        if not self.config.general.offline_on_exit or self._dispatcher is None:
+            return False
+        if self._engine is None or self._engine.current.status is Status.OFFLINE:
+            return False  # nothing to say (the user chose "offline" already)
+        now = self.clock.now()
+        offline = PresenceState(Status.OFFLINE, reason="exit", since=now)
+        self._dispatcher.submit(PresenceChange(offline, self._engine.current, now))
+        log.info("reporting offline before exiting")
+        with contextlib.suppress(Exception):
+            if not await self._dispatcher.flush(timeout=OFFLINE_WAIT_SECONDS):
+                log.warning("offline not confirmed everywhere in time; it stays queued")
+        return True
+
+    async def _watch_session_end(self) -> None:
+        if self._session_end is None:
+            from agent.detectors.session_end import create_session_end_watcher
+
+            self._session_end = create_session_end_watcher()
+        await self._session_end.start(self._session_ending)
+
+    def _session_ending(self, what: str) -> None:
+        log.info("stopping: %s", what)
+        self.stop()
 
     # -- configuration -----------------------------------------------------------
 
@@ -201,6 +249,7 @@ class AgentService:
         loaded = self._load_config(initial=False)
         if loaded is None or loaded is self._loaded:
             return list(self._config_problems)
+        appeared = _appeared_backends(self.config, loaded.config)
         self._loaded = loaded
         config = loaded.config
         self.engine.reconfigure(EngineSettings.from_config(config))
@@ -213,6 +262,7 @@ class AgentService:
         self._backends = self._create_backends(config)
         if self._dispatcher is not None:
             self._dispatcher.replace_backends(self._backends)
+            self._dispatcher.assert_current(appeared)  # the current state at once
         for detector in self._detectors:
             detector.reconfigure(config)
         log.info("configuration reloaded")
@@ -249,7 +299,6 @@ class AgentService:
             lambda: self.engine.current,
             on_change=self._notify_if_health_changed,
         )
-        await self._dispatcher.start()
 
     def _create_backends(self, config: Config) -> list[Backend]:
         assert self._secrets is not None
@@ -266,8 +315,11 @@ class AgentService:
         return build_backends(config, context)
 
     async def _adopt_remote_status(self) -> None:
-        """Adopt a status set elsewhere (e.g. a desk phone) when there is no newer manual one."""
-        if self.engine.saved_state().has_override:
+        """Adopt a status set elsewhere (e.g. a desk phone) by the rule of ``core.adoption``."""
+        from agent.core.adoption import Verdict, judge
+
+        enabled = self.config.general.adopt_remote_status
+        if self.engine.saved_state().has_override or not enabled:
             return
         for backend in self._backends:
             try:
@@ -277,10 +329,23 @@ class AgentService:
                     "backend %s: could not read the current status: %s", backend.name, error
                 )
                 continue
-            if remote is not None and remote.status not in (Status.AVAILABLE, Status.AWAY):
-                log.info("adopting %s set elsewhere (from %s)", remote.status, backend.name)
-                self.engine.set_manual(remote.status, remote.message, remote.until)
-                return
+            if remote is None:
+                continue
+            verdict = judge(remote, self._last_report(backend.name), enabled)
+            if verdict is not Verdict.ADOPT:
+                log.info("not adopting %s from %s: %s", remote.status, backend.name, verdict)
+                continue
+            log.info("adopting %s set elsewhere (from %s)", remote.status, backend.name)
+            self.engine.set_manual(remote.status, remote.message, remote.until, backend.name)
+            return
+
+    def _last_report(self, backend: str) -> datetime | None:
+        """When ``backend`` last confirmed one of this agent's reports."""
+        from agent.core.saved_state import parse_instant
+
+        if self._outbox is None:
+            return None
+        return parse_instant(self._outbox.record(backend).last_success)
 
     async def _start_detectors(self, config: Config) -> None:
         if self._given_detectors is not None:
@@ -338,10 +403,11 @@ class AgentService:
 
     def _step(self) -> None:
         change = self.engine.evaluate()
-        if change is not None:
-            self._report(change)
+        # The user's choice is saved before it is reported: a crash between
+        # the two then re-reports the newest choice, never an older one under a new key.
         self._persist_saved_state()
         if change is not None:
+            self._report(change)
             self._notify()
         else:
             self._notify_if_health_changed()
@@ -435,6 +501,7 @@ class AgentService:
             await asyncio.to_thread(self._secrets.load, secret_pairs(self.config))
         if self._dispatcher is not None:
             self._dispatcher.credentials_changed(backend)
+            self._dispatcher.assert_current([backend])  # the current state at once
 
     def backend(self, name: str) -> Backend | None:
         return next((b for b in self._backends if b.name == name), None)
@@ -453,6 +520,12 @@ class AgentService:
             str(self.paths.config_file),
             self._config_problems,
         )
+
+
+def _appeared_backends(before: Config, after: Config) -> list[str]:
+    """Enabled backends that are new, newly enabled or set up differently."""
+    old = {entry.name: entry for entry in before.backends if entry.enabled}
+    return [e.name for e in after.backends if e.enabled and old.get(e.name) != e]
 
 
 def run_headless(paths: Paths) -> int:

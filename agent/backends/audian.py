@@ -142,8 +142,9 @@ class AudianBackend(HttpBackend):
     async def fetch_remote_status(self) -> PresenceState | None:
         """The status Audian has now (e.g. set from a desk phone), or ``None`` if unknown.
 
-        ``since`` is Audian's ``lastUpdate`` so the service can keep a newer manual
-        choice of its own; ``reason`` is ``"manual"`` because a person set it.
+        ``since`` is Audian's ``lastUpdate`` (the adoption rule compares it with this
+        agent's last report); ``until`` its ``expiresAt`` (for ``dnd`` also the DND
+        ``until``); ``reason`` is ``"manual"`` because a person set it.
         """
         if self._problem():
             return None
@@ -159,12 +160,22 @@ class AudianBackend(HttpBackend):
         except ValueError:
             return None
         message = body.get("customMessage")
+        until = parse_iso(_text(body.get("expiresAt")))
+        dnd = body.get("doNotDisturb")
+        if until is None and status is Status.DND and isinstance(dnd, dict):
+            until = parse_iso(_text(dnd.get("until")))
         return PresenceState(
             status=status,
             message=message if isinstance(message, str) else "",
+            until=until,  # an adopted status ends at its own expiry
             reason="manual",
-            since=parse_iso(body.get("lastUpdate")),
+            since=parse_iso(_text(body.get("lastUpdate"))),
         )
+
+
+def _text(value: object) -> str | None:
+    """A JSON string field, or ``None`` for anything else a server may send."""
+    return value if isinstance(value, str) else None
 
 
 BACKEND = BackendType(

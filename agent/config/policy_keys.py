@@ -117,6 +117,20 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
         example="http://proxy.example.com:3128",
     ),
     PolicyKey(
+        "AdoptRemoteStatus",
+        PolicyType.BOOLEAN,
+        "general.adopt_remote_status",
+        "At start-up, take over a busy/dnd/invisible status set on another device.",
+        example="true",
+    ),
+    PolicyKey(
+        "OfflineOnExit",
+        PolicyType.BOOLEAN,
+        "general.offline_on_exit",
+        "Report offline when the user quits, logs out or shuts down.",
+        example="true",
+    ),
+    PolicyKey(
         "HiddenMenuItems",
         PolicyType.STRING_LIST,
         "ui.hidden_menu_items",

@@ -156,6 +156,8 @@ class GeneralSettings:
     autostart: str = "user-decides"  # always | never | user-decides
     managed_by: str = ""
     lock_settings: bool = False
+    adopt_remote_status: bool = True  # take over a status set on another device at start
+    offline_on_exit: bool = True  # report "offline" on quit, log-out and shutdown
 
 
 @dataclass(frozen=True)

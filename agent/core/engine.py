@@ -93,17 +93,24 @@ class Engine:
                 # The idle reading from before sleep is stale: unknown until re-observed.
                 self._idle = self._idle_at = None
 
-    def set_manual(self, status: Status, message: str = "", until: datetime | None = None) -> None:
+    def set_manual(
+        self,
+        status: Status,
+        message: str = "",
+        until: datetime | None = None,
+        origin: str = "",
+    ) -> None:
         """Override every rule until ``until`` (``None``: until cleared).
 
         ``Status.AVAILABLE`` clears the override instead (back to automatic; a message
-        given with it is ignored), and so does an ``until`` already past.
+        given with it is ignored), and so does an ``until`` already past. ``origin``
+        names the backend a status set on another device was adopted from.
         """
         until = self._aware(until) if until is not None else None
         if status is Status.AVAILABLE or (until is not None and until <= self._clock.now()):
             self._override = None
         else:
-            self._override = Override(status, message, until)
+            self._override = Override(status, message, until, origin)
 
     def clear_manual(self) -> None:
         self._override = None
@@ -219,6 +226,7 @@ class Engine:
             meeting,
             place,
             self._pause.until if self._pause is not None else None,
+            bool(override is not None and override.origin),
         )
         in_call = self._call.settle(now)
         return {
@@ -228,6 +236,7 @@ class Engine:
                     "status": override.status.value,
                     "message": override.message,
                     "until": iso(override.until),
+                    "origin": override.origin or None,
                 }
                 if override is not None
                 else None

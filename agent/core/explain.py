@@ -24,6 +24,7 @@ class Context:
     meeting: Meeting | None = None
     place: Location | None = None
     pause_until: datetime | None = None
+    adopted: bool = False  # the manual status was set on another device
 
 
 def reason_text(state: PresenceState, context: Context) -> str:
@@ -31,7 +32,8 @@ def reason_text(state: PresenceState, context: Context) -> str:
     reason = state.reason
     if reason == "manual":
         until = state.until
-        return "set by you" + (f" until {moment_text(until, context)}" if until else "")
+        who = "set on another device" if context.adopted else "set by you"
+        return who + (f" until {moment_text(until, context)}" if until else "")
     if reason == "paused":
         until = context.pause_until
         return "updates paused" + (f" until {moment_text(until, context)}" if until else "")

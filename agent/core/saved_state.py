@@ -18,11 +18,16 @@ SAVED_STATE_VERSION = 1
 
 @dataclass(frozen=True)
 class Override:
-    """A status the user set by hand; ``until`` ``None`` means until cleared."""
+    """A status the user set by hand; ``until`` ``None`` means until cleared.
+
+    ``origin`` names the backend a status set on another device was adopted from
+    (``""``: chosen on this computer).
+    """
 
     status: Status
     message: str = ""
     until: datetime | None = None
+    origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class SavedState:
             data["override"] = _choice_json(
                 self.override.status, self.override.message, self.override.until
             )
+            if self.override.origin:
+                data["override"]["origin"] = self.override.origin
         if self.pause is not None:
             data["pause"] = _choice_json(self.pause.status, self.pause.message, self.pause.until)
         if self.pin is not None:
@@ -79,8 +86,13 @@ class SavedState:
             return cls()
         override = _parse_choice(data.get("override"))
         pause = _parse_choice(data.get("pause"))
+        origin = data["override"].get("origin", "") if override is not None else ""
         return cls(
-            override=Override(*override) if override is not None else None,
+            override=(
+                Override(*override, origin=origin if isinstance(origin, str) else "")
+                if override is not None
+                else None
+            ),
             pause=Pause(*pause) if pause is not None else None,
             pin=_parse_pin(data.get("pin")),
         )

@@ -23,11 +23,15 @@ class MeetingView(TypedDict):
 
 
 class OverrideView(TypedDict):
-    """A manual choice that wins until ``until`` (``None``: until cleared)."""
+    """A manual choice that wins until ``until`` (``None``: until cleared).
+
+    ``origin`` names the backend it was adopted from when it was set on another device.
+    """
 
     status: str
     message: str
     until: str | None
+    origin: str | None
 
 
 class SignalsView(TypedDict):

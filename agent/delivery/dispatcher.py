@@ -15,12 +15,23 @@ A lane reacts to the result of each send (see :class:`agent.backends.base.Outcom
   "sign-in needed" and the lane waits, sending nothing, until
   ``credentials_changed(name)`` or ``network_changed()``.
 * PERMANENT: the message moves to the outbox's failed table with the server's
-  message (shown by ``status()``); the lane goes on with the next one.
+  message (shown by ``status()``); the lane goes on with the next one. A state
+  backend is not given up on: once its queue is empty the lane waits (exponential
+  backoff up to ``PROBE_CAP``) and offers the then-current state again, so a server
+  that answered 404, a redirect or 400 for a while gets the latest state soon after
+  it is fixed; its rejected states are cleared from ``status()`` when it accepts one.
 
 A message whose ``expires_at`` has passed is not sent late as if current: it is
 dropped with a log line, and a state backend gets the current state instead unless a
 newer one is already queued. State backends are re-sent the current state every
-``settings.reassert_every`` so a server that lost it converges again.
+``settings.reassert_every`` so a server that lost it converges again, and at once
+through :meth:`Dispatcher.assert_current` when a backend appears while running.
+
+Exactly one report per change across restarts: the state each backend was given is
+stored with its messages (:meth:`Outbox.submitted`). A change without a predecessor,
+the agent's first after a start, goes only to the backends that were not given that
+state already, with what each was given as its predecessor; a crash never makes the
+same change go out twice under two keys.
 
 Threading: every method runs on the agent's asyncio loop thread (the tray calls in
 through ``call_soon_threadsafe``); ``current_state`` and ``on_change`` (called after
@@ -34,7 +45,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from agent.backends.base import (
@@ -49,6 +60,7 @@ from agent.config.schema import DeliverySettings
 from agent.core.clock import Clock
 from agent.core.model import PresenceChange, PresenceState
 from agent.delivery.outbox import Batch, Outbox, StoredMessage
+from agent.delivery.reported import state_from_text, state_text
 from agent.delivery.retry import Backoff
 from agent.protocol import BackendView
 
@@ -56,6 +68,9 @@ log = logging.getLogger(__name__)
 
 # After this many transient failures in a row a backend shows "failing", not "retrying".
 FAILING_AFTER = 5
+# Longest wait between two offers of the current state to a server that rejected it:
+# a fixed server gets the latest state within about this long.
+PROBE_CAP = 30.0
 
 
 @dataclass(eq=False)
@@ -64,6 +79,7 @@ class _Lane:
 
     backend: Backend
     backoff: Backoff
+    probe: Backoff  # waits between offers of the current state after a rejection
     work: asyncio.Event = field(default_factory=asyncio.Event)  # something was queued
     kick: asyncio.Event = field(default_factory=asyncio.Event)  # stop waiting, retry now
     task: asyncio.Task[None] | None = None
@@ -71,6 +87,7 @@ class _Lane:
     state: str = "ok"
     sign_in_needed: bool = False
     refreshed: bool = False
+    rejected: bool = False  # a state was rejected and none accepted since
     in_backoff: bool = False
     last_success: str | None = None
     last_error: str | None = None
@@ -142,8 +159,39 @@ class Dispatcher:
             await asyncio.wait(tasks, timeout=5.0)
 
     def submit(self, change: PresenceChange) -> None:
-        """Write the change's messages for every backend durably, then wake the senders."""
-        self._enqueue(lambda backend: backend.messages_for(change), self._lanes.values(), change.at)
+        """Write the change's messages for every backend durably, then wake the senders.
+
+        A change without a predecessor (the first after a start) skips the backends
+        already given its state (see the module docstring).
+        """
+        reported = state_text(change.state)
+        if change.previous is not None:
+            self._enqueue(
+                lambda backend: backend.messages_for(change),
+                self._lanes.values(),
+                change.at,
+                reported,
+            )
+            return
+        given: dict[str, PresenceChange] = {}
+        for name in self._lanes:
+            before = self._outbox.submitted(name)
+            if before != reported:
+                given[name] = replace(change, previous=state_from_text(before))
+        if len(given) < len(self._lanes):
+            log.info("start-up state already given to %d backends", len(self._lanes) - len(given))
+        self._enqueue(
+            lambda backend: backend.messages_for(given[backend.name]),
+            [self._lanes[name] for name in given],
+            change.at,
+            reported,
+        )
+
+    def assert_current(self, names: Iterable[str]) -> None:
+        """Give these backends the current state now: added, enabled or changed while running."""
+        lanes = [self._lanes[name] for name in names if name in self._lanes]
+        if lanes:
+            self._reassert(lanes, only_fresh=True)
 
     def submit_calendar(self, sync: CalendarSync) -> None:
         """Like :meth:`submit`, for the user's meetings (essentry)."""
@@ -248,7 +296,10 @@ class Dispatcher:
 
     def _new_lane(self, backend: Backend) -> _Lane:
         backoff = Backoff(cap=self._settings.retry_cap, base=self._retry_base, rng=self._rng)
-        return _Lane(backend=backend, backoff=backoff)
+        probe = Backoff(
+            cap=min(self._settings.retry_cap, PROBE_CAP), base=self._retry_base, rng=self._rng
+        )
+        return _Lane(backend=backend, backoff=backoff, probe=probe)
 
     def _start_lane(self, lane: _Lane) -> None:
         lane.running = True
@@ -259,9 +310,12 @@ class Dispatcher:
         messages_for: Callable[[Backend], list[Message]],
         lanes: Iterable[_Lane],
         at: datetime,
+        reported: str | None = None,
     ) -> None:
+        """Store what ``messages_for`` gives each lane; ``reported``: the state they got."""
         batches: list[Batch] = []
         woken: list[_Lane] = []
+        given: dict[str, str] = {}
         for lane in lanes:
             try:
                 messages = messages_for(lane.backend)
@@ -269,12 +323,14 @@ class Dispatcher:
                 # A bug in one adapter must not keep the change from the others.
                 log.exception("backend %s could not build its messages", lane.backend.name)
                 continue
+            if reported is not None:
+                given[lane.backend.name] = reported
             if messages:
                 batches.append(Batch(lane.backend.name, lane.backend.kind, messages))
                 woken.append(lane)
-        if not batches:
+        if not batches and not given:
             return
-        self._outbox.put(batches, at)
+        self._outbox.put(batches, at, given)
         for lane in woken:
             lane.work.set()
 
@@ -338,11 +394,18 @@ class Dispatcher:
             lane.state = "ok"
             lane.refreshed = False
             lane.backoff.reset()
+            lane.probe.reset()
+            if lane.rejected:
+                lane.rejected = False
+                self._outbox.forget_failed(name)
         elif result.outcome is Outcome.PERMANENT:
             self._note_error(lane, f"rejected: {result.message or 'no reason given'}", now)
             self._outbox.fail(stored, result.message or "rejected", now.isoformat())
             lane.state = "failing"
             lane.backoff.reset()
+            if lane.backend.kind is DeliveryKind.STATE:
+                lane.rejected = True
+                await self._offer_again_later(lane)
         elif result.outcome is Outcome.REAUTH:
             self._note_error(lane, result.message or "not authorised", now)
             if not lane.refreshed:
@@ -362,6 +425,17 @@ class Dispatcher:
             lane.state = "failing" if lane.backoff.failures >= FAILING_AFTER else "retrying"
             log.info("backend %s: %s; retrying in %.1fs", name, lane.last_error, delay)
             await self._backoff(lane, delay)
+
+    async def _offer_again_later(self, lane: _Lane) -> None:
+        """After a rejected state and nothing newer queued: wait, then offer the current one."""
+        name = lane.backend.name
+        if self._outbox.depth(name):
+            return  # the newer queued message is the next offer
+        delay = lane.probe.next_delay()
+        log.info("backend %s: offering the current state again in %.1fs", name, delay)
+        await self._backoff(lane, delay)
+        if lane.running and not self._outbox.depth(name):
+            self._reassert([lane], only_fresh=True)
 
     def _changed(self) -> None:
         if self._on_change is not None:
@@ -433,7 +507,7 @@ class Dispatcher:
                 messages = [m for m in messages if not self._message_expired(m)]
             return messages
 
-        self._enqueue(messages_for, lanes, change.at)
+        self._enqueue(messages_for, lanes, change.at, state_text(state))
 
     def _message_expired(self, message: Message) -> bool:
         return self._expired(StoredMessage(0, "", message, ""))

@@ -19,6 +19,9 @@ Queue policy, per backend:
 * Messages a server rejected for good are moved to a ``failed`` table with the
   server's message (the newest ``MAX_FAILED`` per backend are kept for ``status``);
   they are never retried and never disappear without a log line.
+* The last presence state submitted for each backend is stored in the same
+  transaction as its messages, so a restarted agent knows what every backend already
+  has (or has queued) and does not report the same change twice under a new key.
 
 Threading: an ``Outbox`` is used from one thread at a time (the agent's asyncio loop
 thread); it may be created on another thread before the loop starts. Only one
@@ -31,7 +34,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,6 +69,10 @@ CREATE TABLE IF NOT EXISTS failed (
     failed_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS failed_by_backend ON failed (backend, id);
+CREATE TABLE IF NOT EXISTS submitted (
+    backend TEXT PRIMARY KEY,
+    state TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS backend_record (
     backend TEXT PRIMARY KEY,
     last_success TEXT,
@@ -133,10 +140,25 @@ class Outbox:
     def close(self) -> None:
         self._db.close()
 
-    def put(self, batches: Iterable[Batch], now: datetime) -> None:
-        """Store the messages of one change for every backend in a single transaction."""
+    def put(
+        self,
+        batches: Iterable[Batch],
+        now: datetime,
+        submitted: Mapping[str, str] | None = None,
+    ) -> None:
+        """Store the messages of one change for every backend in a single transaction.
+
+        ``submitted`` maps backend names to the state (opaque text) this change gives
+        them; it is what :meth:`submitted` returns after a restart.
+        """
         created = now.isoformat()
         with self._transaction() as db:
+            for backend, state in (submitted or {}).items():
+                db.execute(
+                    "INSERT INTO submitted (backend, state) VALUES (?, ?)"
+                    " ON CONFLICT (backend) DO UPDATE SET state = excluded.state",
+                    (backend, state),
+                )
             for batch in batches:
                 if not batch.messages:
                     continue
@@ -226,6 +248,21 @@ class Outbox:
     def depth(self, backend: str) -> int:
         return self._depth(backend)
 
+    def submitted(self, backend: str) -> str | None:
+        """The state last stored by :meth:`put` for ``backend`` (``None``: never)."""
+        row = self._db.execute(
+            "SELECT state FROM submitted WHERE backend = ?", (backend,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def forget_failed(self, backend: str) -> int:
+        """Drop ``backend``'s rejected messages (a newer state was accepted); how many."""
+        with self._transaction() as db:
+            removed = db.execute("DELETE FROM failed WHERE backend = ?", (backend,)).rowcount
+        if removed:
+            log.info("backend %s accepted a state: %d rejected ones cleared", backend, removed)
+        return int(removed)
+
     def has_group(self, backend: str, group: str) -> bool:
         """Whether a message of ``group`` is still pending (a superseding state)."""
         row = self._db.execute(
@@ -271,9 +308,12 @@ class Outbox:
         return depth
 
     def _delete(self, db: sqlite3.Connection, stored: StoredMessage) -> None:
+        # Count first: counting after the DELETE (the first write after a restart, with
+        # no cached depth) subtracted the row twice and showed "-1 queued".
+        depth = self._depth(stored.backend)
         # rowcount is 0 when a newer state already replaced the row while it was sent.
         removed = db.execute("DELETE FROM pending WHERE id = ?", (stored.id,)).rowcount
-        self._depths[stored.backend] = self._depth(stored.backend) - removed
+        self._depths[stored.backend] = max(0, depth - removed)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -67,6 +67,8 @@ def reason_words(reason: str) -> str:
         return "automatic updates paused"
     if reason == "default":
         return "automatic"
+    if reason == "exit":
+        return "the agent stopped (quit, log-out or shutdown)"
     if reason.startswith("rule:"):
         condition = reason.removeprefix("rule:")
         return RULE_WORDS.get(condition, condition)

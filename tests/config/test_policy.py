@@ -64,6 +64,17 @@ def test_lock_settings_locks_everything(agent_paths: Paths) -> None:
     assert loaded.is_locked("ui.notifications")
 
 
+def test_it_can_enforce_adoption_and_offline_on_exit(agent_paths: Paths) -> None:
+    user = "[general]\nadopt_remote_status = true\noffline_on_exit = true\n"
+    policy = "[enforced]\nAdoptRemoteStatus = false\nOfflineOnExit = false\n"
+    loaded = load(agent_paths, user, policy)
+    general = loaded.config.general
+    assert (general.adopt_remote_status, general.offline_on_exit) == (False, False)
+    assert loaded.is_locked("general.offline_on_exit")
+    defaults = load(agent_paths, "", "").config.general
+    assert (defaults.adopt_remote_status, defaults.offline_on_exit) == (True, True)
+
+
 def test_managed_backend_overrides_the_users_url(agent_paths: Paths) -> None:
     loaded = load(
         agent_paths,

@@ -216,3 +216,15 @@ def test_reconfigure_keeps_choices_and_drops_a_removed_pin() -> None:
     assert engine.current.status is Status.AWAY and engine.current.location == LAB
     engine.reconfigure(EngineSettings.from_config(make_config(locations=LOCATIONS[:1])))
     assert engine.saved_state().pin is None
+
+
+def test_an_adopted_status_says_so_and_yields_to_the_next_manual_choice() -> None:
+    """Issue 15: "Do not disturb — set on another device", until the user chooses."""
+    engine, clock = make_engine()
+    drive(engine, clock, [lambda e: e.set_manual(Status.DND, "", None, origin="audian")])
+    snapshot = engine.snapshot()
+    assert snapshot["reason_text"] == "set on another device"
+    assert snapshot["override"]["origin"] == "audian"
+    drive(engine, clock, [lambda e: e.set_manual(Status.BUSY, "Focus")])
+    assert engine.snapshot()["reason_text"] == "set by you"
+    assert engine.snapshot()["override"]["origin"] is None

@@ -190,6 +190,7 @@ def test_snapshot_is_json_and_complete() -> None:
         "status": "dnd",
         "message": "Focus",
         "until": (START + timedelta(seconds=3, hours=1)).isoformat(),
+        "origin": None,
     }
     assert snapshot["paused"] is True and snapshot["paused_until"] is None
     assert snapshot["pinned_location"] is None

@@ -24,6 +24,12 @@ def test_round_trip() -> None:
     assert SavedState.from_json(SavedState().to_json()) == SavedState()
 
 
+def test_an_adopted_override_keeps_where_it_came_from() -> None:
+    saved = SavedState(Override(Status.DND, "On the desk phone", None, origin="audian"))
+    assert SavedState.from_json(json.loads(json.dumps(saved.to_json()))) == saved
+    assert "origin" not in SavedState(Override(Status.BUSY)).to_json()["override"]
+
+
 @pytest.mark.parametrize(
     "data",
     [

@@ -501,3 +501,99 @@ def test_calendar_syncs_go_through_the_outbox_too(tmp_path: Path, server: FaultS
     backend = CalendarBackend("cal", DeliveryKind.EVENT, server.url)
     scenario(tmp_path, lambda p: rig(p, [backend]), body)
     assert server.accepted_keys() == ["m0", "m1", "m2"]
+
+
+class RecordingStates(LoopbackBackend):
+    """A state backend that also remembers the changes it was asked about."""
+
+    def __init__(self, server: FaultServer, name: str = "st") -> None:
+        super().__init__(name, DeliveryKind.STATE, server.url, timeout=0.3)
+        self.changes: list[PresenceChange] = []
+
+    def messages_for(self, change: PresenceChange) -> list[Message]:
+        self.changes.append(change)
+        return super().messages_for(change)
+
+
+def test_a_restart_does_not_report_the_start_up_state_again(
+    tmp_path: Path, server: FaultServer
+) -> None:
+    """Issue 15: after a restart, a backend that has the state is not sent it under a new key."""
+    backends: list[RecordingStates] = []
+
+    def make(path: Path) -> Rig:
+        backends.append(RecordingStates(server))
+        return rig(path, [backends[-1]])
+
+    async def first(r: Rig) -> None:
+        r.submit("working")
+        await until(lambda: len(server.accepted) == 1, what="first report")
+        # Accepted by the server is not yet confirmed in the outbox: wait for that too.
+        await until(lambda: r.status("st")["queue_depth"] == 0, what="first report confirmed")
+
+    async def second(r: Rig) -> None:
+        r.submit("working")  # the start-up state, as the engine emits it: no predecessor
+        assert r.status("st")["queue_depth"] == 0
+        r.submit("lunch", Status.AWAY)
+        await until(lambda: len(server.accepted) == 2, what="the change after the restart")
+
+    for body in (first, second):
+        scenario(tmp_path, make, body)
+    assert [r.payload["message"] for r in server.accepted] == ["working", "lunch"]
+    (change,) = backends[1].changes
+    assert change.previous is not None  # what the backend had: "previousStatus" is not null
+    assert (change.previous.status, change.previous.message) == (Status.BUSY, "working")
+
+
+def test_a_backend_that_appears_gets_the_current_state_at_once(
+    tmp_path: Path, server: FaultServer, server2: FaultServer
+) -> None:
+    async def body(r: Rig) -> None:
+        r.submit("working")
+        await until(lambda: len(server.accepted) == 1, what="first report")
+        # Accepted by the server is not yet confirmed in the outbox: wait for that too.
+        await until(lambda: r.status("st")["queue_depth"] == 0, what="first report confirmed")
+        added = states(server2, name="added")
+        r.backends.append(added)
+        r.dispatcher.replace_backends([r.backends[0], added])
+        r.dispatcher.assert_current(["added"])
+        await until(lambda: len(server2.accepted) == 1, timeout=2, what="the added backend")
+
+    scenario(tmp_path, lambda p: rig(p, [states(server)]), body)
+    assert server2.accepted[0].payload == {"status": "busy", "message": "working"}
+    assert len(server.accepted) == 1  # the backend that had it is not told again
+
+
+def test_a_rejected_state_is_offered_again_until_the_server_takes_it(
+    tmp_path: Path, server: FaultServer
+) -> None:
+    """Issue 15: a 400/404 for a while, then the then-current state, without an hour's wait."""
+    server.add_faults("400", "400", "400", "400")
+
+    async def body(r: Rig) -> None:
+        r.submit("working")
+        await until(lambda: r.status("st")["failed"] >= 1, what="a rejection")
+        r.current[0] = PresenceState(Status.AWAY, "later")  # the state moved on meanwhile
+        await until(lambda: len(server.accepted) == 1, what="the state after the server healed")
+        await until(lambda: r.status("st")["failed"] == 0, what="rejections cleared")
+        assert r.status("st")["state"] == "ok"
+
+    scenario(tmp_path, lambda p: rig(p, [states(server)]), body)
+    assert server.accepted[0].payload["message"] in ("working", "later")
+    assert server.request_count() == 5
+
+
+def test_a_rejected_event_stays_failed_and_is_not_offered_again(
+    tmp_path: Path, server: FaultServer
+) -> None:
+    server.add_faults("400")
+
+    async def body(r: Rig) -> None:
+        r.submit("e0")
+        await until(lambda: r.status("ev")["failed"] == 1, what="a rejection")
+        r.submit("e1")
+        await until(lambda: len(server.accepted) == 1, what="the next event")
+        assert r.status("ev")["failed"] == 1
+
+    scenario(tmp_path, lambda p: rig(p, [events(server)]), body)
+    assert server.accepted_keys() == ["e1"]

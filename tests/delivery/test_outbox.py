@@ -151,3 +151,44 @@ def test_corrupt_file_is_moved_aside_and_a_fresh_outbox_starts(tmp_path: Path) -
     put(outbox, "a", DeliveryKind.EVENT, event(1))
     assert outbox.depth("a") == 1
     assert (tmp_path / "o.sqlite.corrupt").read_bytes().startswith(b"this is not")
+
+
+def test_queue_depth_after_a_restart_is_never_negative(tmp_path: Path) -> None:
+    """The first write after a restart used to count the deleted row twice ("-1 queued")."""
+    path = tmp_path / "outbox.sqlite"
+    first = Outbox(path)
+    put(first, "a", DeliveryKind.EVENT, event(1))
+    first.close()
+    again = Outbox(path)  # nothing cached: the depth is counted from the file
+    stored = again.peek("a")
+    assert stored is not None
+    again.done(stored, NOW)
+    assert again.depth("a") == 0
+    again.done(stored, NOW)  # confirmed twice (a replaced row): still not negative
+    assert again.depth("a") == 0
+    again.close()
+
+
+def test_the_state_each_backend_was_given_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.sqlite"
+    first = Outbox(path)
+    assert first.submitted("a") is None
+    first.put([Batch("a", DeliveryKind.STATE, [state(1)])], NOW, {"a": "busy", "b": "busy"})
+    first.put([], NOW, {"b": "away"})  # a backend with nothing to send still got the state
+    first.close()
+    again = Outbox(path)
+    assert (again.submitted("a"), again.submitted("b")) == ("busy", "away")
+    again.close()
+
+
+def test_forgetting_failed_messages_is_per_backend(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    put(outbox, "a", DeliveryKind.STATE, state(1))
+    put(outbox, "b", DeliveryKind.EVENT, event(1))
+    for name in ("a", "b"):
+        stored = outbox.peek(name)
+        assert stored is not None
+        outbox.fail(stored, "HTTP 404", NOW.isoformat())
+    assert outbox.forget_failed("a") == 1
+    assert (outbox.failed_count("a"), outbox.failed_count("b")) == (0, 1)
+    outbox.close()

@@ -51,10 +51,11 @@ def test_lock_is_away_and_unlock_is_back(agent: Paths, logind: tuple[Any, Any]) 
 
 def test_away_is_sent_before_the_machine_sleeps(agent: Paths, logind: tuple[Any, Any]) -> None:
     manager, _session = logind
-    wait_until(lambda: held(manager) == 1, what="the agent's delay inhibitor")
+    # Two delay inhibitors: sleep, and shutdown (to report "offline" first).
+    wait_until(lambda: held(manager) == 2, what="the agent's delay inhibitors")
     manager.EmitSignal(MANAGER_IFACE, "PrepareForSleep", "b", [dbus.Boolean(True)])
-    wait_until(lambda: held(manager) == 0, what="inhibitor released")
+    wait_until(lambda: held(manager) == 1, what="sleep inhibitor released")
     assert statuses(agent)[-1] == "away"  # journalled before the inhibitor went
     manager.EmitSignal(MANAGER_IFACE, "PrepareForSleep", "b", [dbus.Boolean(False)])
-    wait_until(lambda: held(manager) == 1, what="inhibitor taken again after resume")
+    wait_until(lambda: held(manager) == 2, what="inhibitor taken again after resume")
     wait_until(lambda: statuses(agent)[-1] == "available", what="available after resume")

@@ -80,9 +80,10 @@ def test_a_meeting_added_while_asleep_is_seen_after_resume(
     with running_agent(agent_paths) as run:
         run.wait_alive(lambda: statuses(agent_paths), 20, "the agent's first status")
         assert statuses(agent_paths)[-1] == "available"
-        wait_until(lambda: held(manager) == 1, what="the agent's delay inhibitor")
+        # Two delay inhibitors: sleep, and shutdown (to report "offline" first).
+        wait_until(lambda: held(manager) == 2, what="the agent's delay inhibitors")
         manager.EmitSignal(MANAGER_IFACE, "PrepareForSleep", "b", [dbus.Boolean(True)])
-        wait_until(lambda: held(manager) == 0, what="ready to sleep")
+        wait_until(lambda: held(manager) == 1, what="ready to sleep")
 
         calendar.write_text(
             ics(("tomorrow", now + timedelta(days=1)), ("now", now - timedelta(minutes=5))),

@@ -6,12 +6,19 @@ Base URL ``{origin}/v2``; auth ``X-Auth-Token``; presence, DND and call forwardi
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.servers.base import Recorded, Reject, Reply, StrictServer, check_object, json_body
 
 STATUSES = ("available", "busy", "away", "dnd", "offline", "invisible")
 _PATH = re.compile(r"/v2/accounts/([^/]+)/users/([^/]+)/(presence|dnd|call-forwarding)")
+
+
+def utc_now(offset: float = 0.0) -> str:
+    """Audian's ``lastUpdate`` format, ``offset`` seconds from now."""
+    moment = datetime.now(UTC).timestamp() + offset
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class AudianServer(StrictServer):
@@ -43,6 +50,22 @@ class AudianServer(StrictServer):
     def base_url(self) -> str:
         return f"{self.origin}/v2"
 
+    # -- the states a real account starts in -----------------------------------------
+
+    def user_signed_out(self) -> None:
+        """The user is not signed in to the phone system: Audian shows ``offline``."""
+        self.presence.update(status="offline", customMessage="", lastUpdate=utc_now())
+        self.presence.pop("expiresAt", None)
+
+    def set_elsewhere(
+        self, status: str, message: str = "", ago: float = 0.0, lasts: float | None = None
+    ) -> None:
+        """A status set on a desk phone or another device ``ago`` seconds ago (for ``lasts``)."""
+        self.presence.update(status=status, customMessage=message, lastUpdate=utc_now(-ago))
+        self.presence.pop("expiresAt", None)
+        if lasts is not None:
+            self.presence["expiresAt"] = utc_now(lasts - ago)
+
     def route(self, request: Recorded) -> Reply:
         match = _PATH.fullmatch(request.path)
         if not match:
@@ -73,8 +96,19 @@ class AudianServer(StrictServer):
             raise Reject(400, f"status must be one of {', '.join(STATUSES)}")
         if "duration" in body and body["duration"] <= 0:
             raise Reject(400, "duration must be a positive number of seconds")
-        self.presence.update(status=body["status"], customMessage=body.get("message", ""))
-        return Reply(200, {"userId": self.user_id, "status": body["status"]})
+        self.presence.update(
+            status=body["status"],
+            customMessage=body.get("message", ""),
+            lastUpdate=utc_now(),  # as Audian stamps every change, ours or a desk phone's
+        )
+        self.presence.pop("expiresAt", None)
+        if "duration" in body:
+            self.presence["expiresAt"] = utc_now(body["duration"])
+        reply = {"userId": self.user_id, "status": body["status"]}
+        for field in ("customMessage", "lastUpdate", "expiresAt"):
+            if field in self.presence:
+                reply[field] = self.presence[field]
+        return Reply(200, reply)
 
     def _dnd_on(self, request: Recorded) -> Reply:
         body = check_object(json_body(request), {"enabled": bool}, {"reason": str, "duration": int})

@@ -75,7 +75,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-FAILURE_KINDS = ("500", "503", "429", "401", "garbage", "reset", "slow")
+FAILURE_KINDS = ("500", "503", "429", "401", "404", "308", "garbage", "reset", "slow")
 
 
 class StrictServer:
@@ -88,6 +88,7 @@ class StrictServer:
         self._lock = threading.Lock()
         self._requests: list[Recorded] = []
         self._failures: deque[Failure] = deque()
+        self._failing_until: tuple[Failure, float] | None = None
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.on_request: Callable[[Recorded], None] | None = None
@@ -182,8 +183,20 @@ class StrictServer:
         with self._lock:
             self._failures.extend(failure for _ in range(times))
 
+    def fail_for(self, kind: str, seconds: float) -> None:
+        """Answer every request as ``kind`` for the next ``seconds`` (an outage, a bad deploy)."""
+        if kind not in FAILURE_KINDS or not kind.isdigit():
+            raise ValueError(f"kind must be an HTTP status among {FAILURE_KINDS}")
+        with self._lock:
+            self._failing_until = (Failure("status", int(kind)), time.monotonic() + seconds)
+
     def _next_failure(self) -> Failure | None:
         with self._lock:
+            if self._failing_until is not None:
+                failure, until = self._failing_until
+                if time.monotonic() < until:
+                    return failure
+                self._failing_until = None
             return self._failures.popleft() if self._failures else None
 
     # -- for vendor servers ----------------------------------------------------------
@@ -247,6 +260,8 @@ def _make_handler(server: StrictServer) -> type[BaseHTTPRequestHandler]:
                 headers = {}
                 if failure.retry_after is not None:
                     headers["Retry-After"] = failure.retry_after
+                if 300 <= failure.status < 400:
+                    headers["Location"] = server.origin + "/moved"  # an endpoint that moved
                 reply = Reply(failure.status, {"message": "planned failure"}, headers)
             elif failure is not None and failure.kind == "garbage":
                 reply = Reply(200, b"<html>garbage{", {"Content-Type": JSON})

@@ -179,7 +179,8 @@ def test_failing_backend_gets_a_line_and_a_badge(
     def failing() -> bool:
         controller.refresh_status()
         state = controller.snapshot["backends"].get("hub", {}).get("state")
-        return state in ("failing", "sign-in needed")
+        # The added backend is sent the current state at once (issue 15): wait for busy too.
+        return controller.snapshot["status"] == "busy" and state in ("failing", "sign-in needed")
 
     wait_for(qtbot, failing, "the backend to fail", 15)
     state = controller.snapshot["backends"]["hub"]["state"]

@@ -43,6 +43,7 @@ def test_badge_and_problem_lines() -> None:
 
 def test_reason_words() -> None:
     assert describe.reason_words("manual") == "set by you"
+    assert describe.reason_words("exit") == "the agent stopped (quit, log-out or shutdown)"
     assert describe.reason_words("rule:afterHours") == "outside working hours"
     assert describe.reason_words("rule:somethingNew") == "somethingNew"
 
