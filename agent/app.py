@@ -172,7 +172,8 @@ class AgentService:
         from agent.config.loader import ConfigError, load_config
 
         try:
-            loaded = load_config(self.paths)
+            # At start there is no good configuration to keep: use all but the bad entries.
+            loaded = load_config(self.paths, partial=initial)
         except ConfigError as error:
             self._config_problems = list(error.problems)
             for problem in error.problems:
@@ -184,7 +185,7 @@ class AgentService:
             return self._loaded
         self._config_problems = list(loaded.problems)
         for problem in loaded.problems:
-            log.error("policy: %s", problem)
+            log.error("config: %s", problem)
         from agent.logs import set_level
 
         set_level(loaded.config.general.log_level)

@@ -30,6 +30,14 @@ MAX_MESSAGE = 200
 DEFAULT_TIMEOUT = 10.0
 _RETRY_CODES = frozenset({408, 425, 429})
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+MAX_URL = 2048
+# Characters no URL may hold as they are (RFC 3986): controls (CR/LF would split an HTTP
+# header), space and the delimiters that must be percent-encoded.
+_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`]")
+# A host name: letters (any script: IDN), digits, hyphens, dots; or an IP literal.
+_HOST = re.compile(
+    r"^(\[[0-9a-fA-F:.]+\]|[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.?)$"
+)
 
 
 def url_problem(url: str) -> str | None:
@@ -38,11 +46,19 @@ def url_problem(url: str) -> str | None:
     Plain http is accepted only for the loopback interface (local test servers);
     anything that leaves the machine must be https.
     """
+    if len(url) > MAX_URL:
+        return f"is longer than {MAX_URL} characters"
+    bad = _URL_FORBIDDEN.search(url)
+    if bad:
+        return f"must not contain {_char_name(bad.group())} (URLs hold no spaces or line breaks)"
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError as exc:
         return f"not a valid URL ({exc})"
+    if host and not _HOST.match(_host_text(parts.netloc)):
+        return f"has an invalid host name {host!r}"
     if parts.scheme not in ("http", "https") or not host:
         return "must be an https URL, e.g. https://api.example.com"
     if parts.scheme == "http" and not is_loopback(host):
@@ -50,6 +66,19 @@ def url_problem(url: str) -> str | None:
     if parts.username or parts.password:
         return "must not contain a user name or password: store secrets in the keyring"
     return None
+
+
+def _host_text(netloc: str) -> str:
+    """The host as written in ``netloc`` (no user info, no port; brackets kept)."""
+    host = netloc.rpartition("@")[2]
+    if host.startswith("["):
+        return host[: host.find("]") + 1]
+    return host.partition(":")[0]
+
+
+def _char_name(char: str) -> str:
+    names = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", " ": "a space"}
+    return names.get(char, f"the character {char!r}")
 
 
 def is_loopback(host: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,8 +71,23 @@ def _schedule(config: Config) -> Iterable[tuple[str, str]]:
 
 def _rules(config: Config) -> Iterable[tuple[str, str]]:
     """The engine's own rule checks, so a bad rule is reported with its line at load."""
+    known = {entry.id for entry in config.locations}
     for index, rule in enumerate(config.rules):
         yield from rule_problems(index, rule)
+        if rule.location and rule.location not in known:
+            yield f"rules[{index}].location", f"no [[locations]] entry has id {rule.location!r}"
+
+
+def _menu_items(config: Config) -> Iterable[tuple[str, str]]:
+    """Hidden menu items by their names (lazily: the list lives with the tray, Qt-free)."""
+    names: dict[str, str] = importlib.import_module("agent.ui.menu_items").MENU_ITEMS
+    allowed = set(names) | {name.removeprefix("status.") for name in names}
+    for index, item in enumerate(config.ui.hidden_menu_items):
+        if item not in allowed:
+            yield (
+                f"ui.hidden_menu_items[{index}]",
+                f"unknown menu item {item!r}; use one of {', '.join(names)}",
+            )
 
 
 def _general(config: Config) -> Iterable[tuple[str, str]]:
@@ -114,6 +130,8 @@ def _calendars(config: Config) -> Iterable[tuple[str, str]]:
     for index, calendar in enumerate(config.calendars):
         if bool(calendar.path) == bool(calendar.url or calendar.url_secret):
             yield f"calendars[{index}]", "needs exactly one of path, url or url_secret = true"
+        elif calendar.path and not Path(calendar.path).expanduser().is_file():
+            yield f"calendars[{index}].path", f"no such file: {calendar.path}"
         if calendar.url:
             problem = url_problem(calendar.url)
             if problem:
@@ -150,6 +168,7 @@ _CHECKS: tuple[Callable[[Config], Iterable[tuple[str, str]]], ...] = (
     _choices,
     _schedule,
     _rules,
+    _menu_items,
     _general,
     _locations,
     _calendars,
