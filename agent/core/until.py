@@ -51,6 +51,8 @@ def resolve_until(spec: str, now: datetime, hours: WorkingHours) -> datetime | N
         moment = moment.replace(tzinfo=hours.zone)
     if moment <= now:
         raise ValueError(f"{text!r} is in the past")
+    if moment - now > timedelta(days=366):
+        raise ValueError(f"{text!r} is more than a year away")
     return moment.astimezone(UTC)
 
 
