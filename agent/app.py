@@ -229,12 +229,13 @@ class AgentService:
 
         from agent.delivery.dispatcher import Dispatcher
         from agent.delivery.outbox import Outbox
+        from agent.private_files import secure_data_dir
         from agent.secret_cache import SecretCache
 
         self._secrets = SecretCache()
         await asyncio.to_thread(self._secrets.load, _secret_pairs(config))
         self._backends = self._create_backends(config)
-        self.paths.data_dir.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(self.paths.data_dir)
         self._outbox = outbox = Outbox(
             self.paths.outbox_file, max_per_backend=config.delivery.max_queue
         )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -28,6 +27,7 @@ from agent.backends.base import DeliveryKind, Message, Outcome, Result
 from agent.backends.context import secret_command
 from agent.backends.http import Reply
 from agent.backends.options import OptionReader
+from agent.private_files import write_private
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -149,10 +149,7 @@ class EssentryBackend(HttpBackend):
             for sid, record in self._synced.items()
             if (parse_iso(record.get("event", {}).get("endsAt")) or now) + KEEP_AFTER_END > now
         }
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        spare = self.state_file.with_suffix(".tmp")
-        spare.write_text(json.dumps({"version": 1, "events": self._synced}), encoding="utf-8")
-        os.replace(spare, self.state_file)
+        write_private(self.state_file, json.dumps({"version": 1, "events": self._synced}))
 
     # -- messages ---------------------------------------------------------------------
 
