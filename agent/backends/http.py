@@ -4,6 +4,11 @@ Classification (the delivery layer acts on it, nothing else interprets status co
 2xx OK; 401 REAUTH; 408, 425, 429, 503 and other 5xx, network errors and timeouts RETRY
 (``Retry-After`` honoured, in seconds or as an HTTP date); other 4xx and redirects
 PERMANENT with the server's message, trimmed, and with every secret masked.
+
+Limits (a vendor reply is a few KB): a body is read as a stream and refused past
+:data:`MAX_BODY`, so a 50 MB reply never reaches memory; one deadline,
+:data:`REQUEST_DEADLINE`, covers the whole exchange, so a server trickling a byte a
+second cannot hold a sender (httpx's own timeouts apply per read). Both are RETRY.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ if TYPE_CHECKING:
 
 MAX_MESSAGE = 200
 DEFAULT_TIMEOUT = 10.0
+MAX_BODY = 1024 * 1024
+REQUEST_DEADLINE = 30.0
+_DELTA_SECONDS = re.compile(r"\d{1,10}")
 _RETRY_CODES = frozenset({408, 425, 429})
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 MAX_URL = 2048
@@ -145,10 +153,8 @@ def retry_after(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    if _DELTA_SECONDS.fullmatch(value):  # RFC 9110: delta-seconds is digits only
+        return float(value)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -226,8 +232,14 @@ async def exchange(
     content: bytes | None = None,
     params: Mapping[str, str] | None = None,
     secrets: Iterable[str] = (),
+    deadline: float = REQUEST_DEADLINE,
 ) -> Reply:
-    """Send one request and classify what happened; never raises for HTTP or network errors."""
+    """Send one request and classify what happened; never raises for HTTP or network errors.
+
+    ``deadline`` bounds the whole exchange, connect to last byte (see the module doc).
+    """
+    import asyncio
+
     import httpx
 
     secrets = tuple(secrets)
@@ -238,10 +250,46 @@ async def exchange(
     if json_body is not None:
         content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
         all_headers.setdefault("Content-Type", "application/json")
+    request = client.build_request(method, url, headers=all_headers, content=content, params=params)
     try:
-        response = await client.request(
-            method, url, headers=all_headers, content=content, params=params
-        )
+        async with asyncio.timeout(deadline):
+            response = await _read_bounded(client, request)
+    except TimeoutError:
+        return Reply(Result(Outcome.RETRY, f"no complete reply within {deadline:g}s"))
+    except _TooLarge:
+        text = f"the reply was larger than {MAX_BODY // 1024} KB; it was not read"
+        return Reply(Result(Outcome.RETRY, text))
     except httpx.HTTPError as exc:
         return Reply(classify_error(exc, secrets))
     return Reply(classify(response, clock.now(), secrets), response)
+
+
+class _TooLarge(Exception):
+    """A reply body over MAX_BODY (declared or as it streamed in)."""
+
+
+async def _read_bounded(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """The reply with its body read, stopping (and hanging up) past :data:`MAX_BODY`."""
+    import httpx
+
+    response = await client.send(request, stream=True)
+    try:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            raise _TooLarge
+        body = bytearray()
+        async for chunk in response.aiter_bytes():  # decoded: a gzip bomb is counted too
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise _TooLarge
+    finally:
+        await response.aclose()
+    # The body is decoded already: the copy must not claim an encoding or a length.
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return httpx.Response(
+        response.status_code, headers=headers, content=bytes(body), request=request
+    )

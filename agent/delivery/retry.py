@@ -4,7 +4,9 @@ Exponential backoff with *full jitter* (a uniformly random wait between zero and
 exponential bound, as in the AWS architecture blog's "Exponential Backoff And
 Jitter"): many agents that lost the network together do not come back in lock step
 and flatten a server that has just recovered. A server's ``Retry-After`` wins over
-the computed wait, because the server knows when it will take traffic again.
+the computed wait, because the server knows when it will take traffic again, but
+only between :data:`MIN_RETRY_AFTER` and :data:`MAX_RETRY_AFTER` and with up to 10 %
+jitter added: ``Retry-After: 0`` must not mean a request every few milliseconds.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from dataclasses import dataclass, field
 # A Retry-After longer than this is treated as a misbehaving server, not an order to
 # stay silent for a day; the wait is clamped (and retried, so nothing is lost).
 MAX_RETRY_AFTER = 3600.0
+# The shortest wait a Retry-After gets (as long as the cap allows): at most 30 requests
+# a minute to a server that keeps answering "429, Retry-After: 0".
+MIN_RETRY_AFTER = 2.0
 
 
 @dataclass
@@ -33,8 +38,10 @@ class Backoff:
     def next_delay(self, retry_after: float | None = None) -> float:
         """Record one more failure and return the seconds to wait before retrying."""
         self.failures += 1
-        if retry_after is not None and retry_after >= 0:
-            return min(retry_after, MAX_RETRY_AFTER)
+        if retry_after is not None and retry_after >= 0:  # (a NaN fails both tests)
+            floor = min(MIN_RETRY_AFTER, self.cap)
+            wait = min(max(retry_after, floor), MAX_RETRY_AFTER)
+            return wait + self.rng.uniform(0.0, wait * 0.1)
         # 2**n overflows float for big n; the cap is reached long before 64 failures.
         bound = min(self.cap, self.base * 2.0 ** min(self.failures - 1, 64))
         return self.rng.uniform(0.0, max(bound, 0.0))
