@@ -94,10 +94,6 @@ def _general(config: Config) -> Iterable[tuple[str, str]]:
     proxy = config.general.proxy_url
     if proxy and urlsplit(proxy).scheme not in ("http", "https", "socks5", "socks5h"):
         yield "general.proxy_url", "must be a proxy URL like http://proxy.example.com:3128"
-    if config.idle.away_after <= 0:
-        yield "idle.away_after", "must be longer than 0s"
-    if config.delivery.max_queue < 1:
-        yield "delivery.max_queue", "must be at least 1"
     if config.version > SCHEMA_VERSION:
         yield (
             "version",
