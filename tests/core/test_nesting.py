@@ -19,7 +19,7 @@ def test_deep_brackets_are_found_with_their_line() -> None:
 
 def test_brackets_in_strings_and_comments_do_not_count() -> None:
     text = (
-        f'a = "{"[" * 100}"\nb = \'{"{" * 100}\'\n# {"[" * 100}\n'
+        f"a = \"{'[' * 100}\"\nb = '{'{' * 100}'\n# {'[' * 100}\n"
         f'c = """\n{"[" * 100}\n"""\nd = "\\"{"[" * 100}"\n'
     )
     assert too_deep(text) is None
@@ -38,7 +38,7 @@ def test_parsed_values_too_deep_through_dotted_keys() -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet='[]{}"\'#\\\n ab=,1', max_size=300))
+@given(st.text(alphabet="[]{}\"'#\\\n ab=,1", max_size=300))
 def test_whatever_passes_the_scan_never_recurses_deeper_in_json(text: str) -> None:
     """If the scan says "not too deep", json parses or fails cleanly: no RecursionError."""
     if too_deep(text, limit=8) is not None:
@@ -51,7 +51,7 @@ def test_whatever_passes_the_scan_never_recurses_deeper_in_json(text: str) -> No
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet='[]{}"\'#\\\n ab=,1.', max_size=300))
+@given(st.text(alphabet="[]{}\"'#\\\n ab=,1.", max_size=300))
 def test_whatever_passes_the_scan_never_recurses_deeper_in_toml(text: str) -> None:
     if too_deep(text, limit=8) is not None:
         return
