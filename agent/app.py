@@ -178,10 +178,13 @@ class AgentService:
             self._config_problems = list(error.problems)
             for problem in error.problems:
                 log.error("config: %s", problem)
-            if initial:
-                log.error("config: starting on the built-in defaults until the file is fixed")
-            else:
-                log.error("config: keeping the last good configuration")
+            # Said in status, doctor and the tray too, not only in the log.
+            self._config_problems.append(
+                "the file cannot be used at all: running on the built-in defaults until it is fixed"
+                if initial
+                else "keeping the last good configuration until the file is fixed"
+            )
+            log.error("config: %s", self._config_problems[-1])
             return self._loaded
         self._config_problems = list(loaded.problems)
         for problem in loaded.problems:
@@ -221,7 +224,10 @@ class AgentService:
         self._spawn(self._reload_and_forget())
 
     async def _reload_and_forget(self) -> None:
-        await self.reload()
+        try:
+            await self.reload()
+        except Exception:  # nobody awaits this task: say it here, never "never retrieved"
+            log.exception("config: reloading failed; the running configuration stays")
 
     # -- parts ---------------------------------------------------------------------
 

@@ -12,6 +12,10 @@ MAX_SECONDS = 366 * 86400.0
 """No duration the agent takes (a setting, a "for", an expiry) is longer than a year."""
 
 
+class DurationOutOfRange(ValueError):
+    """A well-formed duration that is too long (longer than :data:`MAX_SECONDS`)."""
+
+
 def parse_duration(text: str) -> float:
     """Seconds in ``text`` ("90s", "5m", "1h30m", "2d"); raises ValueError naming the problem."""
     if len(text) > MAX_TEXT:
@@ -29,7 +33,7 @@ def parse_duration(text: str) -> float:
     if pos != len(cleaned):
         raise ValueError(f"{text!r} is not a duration like '90s', '5m' or '1h'")
     if total > MAX_SECONDS:
-        raise ValueError(f"{text!r} is longer than a year (at most 366d)")
+        raise DurationOutOfRange(f"{text!r} is longer than a year (at most 366d)")
     return total
 
 

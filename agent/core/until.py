@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time, timedelta
 
-from agent.core.durations import parse_duration
+from agent.core.durations import DurationOutOfRange, parse_duration
 from agent.core.schedule import WorkingHours
 
 _CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}")
@@ -34,6 +34,8 @@ def resolve_until(spec: str, now: datetime, hours: WorkingHours) -> datetime | N
         return _next_clock_time(word, now, hours)
     try:
         seconds = parse_duration(word)
+    except DurationOutOfRange:
+        raise
     except ValueError:
         pass
     else:

@@ -33,6 +33,7 @@ from tests.benchmarks import (  # noqa: E402
     bundle,
     external,
     footprint,
+    hostile,
     reaction,
     startup,
 )
@@ -53,6 +54,7 @@ SECTIONS: list[tuple[str, Section]] = [
     ("delivery", external.delivery),
     ("engine", external.engine),
     ("bundle", bundle.bundle),
+    ("hostile server", hostile.hostile),
 ]
 
 
