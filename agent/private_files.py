@@ -45,13 +45,18 @@ def _restrict(path: Path, mode: int) -> None:
             os.chmod(path, mode)
 
 
-def write_private(path: Path, text: str) -> None:
-    """Replace ``path`` atomically with ``text``, the new file 0600 from its first byte."""
+def write_private(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` atomically with ``text``, the new file 0600 from its first byte.
+
+    The spare file has a name of its own (``mkstemp``): a ``path.tmp`` that happens to
+    exist, or is a link planted there, is never written through.
+    """
     private_dir(path.parent)
+    data = text.encode() if isinstance(text, str) else text
     handle, spare = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
         os.replace(spare, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -11,14 +11,12 @@ between is refused too.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 
-from agent.private_files import FILE_MODE, private_dir
+from agent.private_files import FILE_MODE, private_dir, write_private
 
 MARKER = ".presence-agent-journal"
 """Left in a directory the agent created for a journal outside its data directory."""
@@ -93,16 +91,7 @@ def trim(path: Path, limit: int) -> None:
     with open(path, "rb") as file:  # noqa: PTH123
         file.seek(-limit // 2, os.SEEK_END)
         tail = file.read()
-    tail = tail[tail.find(b"\n") + 1 :]  # from the first whole line
-    handle, spare = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(tail)
-        os.replace(spare, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(spare)
-        raise
+    write_private(path, tail[tail.find(b"\n") + 1 :])  # from the first whole line
 
 
 def _check_stat(path: Path, info: os.stat_result) -> None:

@@ -41,7 +41,7 @@ def hostile(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
                 f"{phase.mode}: requests",
                 phase.requests,
                 "req",
-                note=f"{phase.window:g} s window, {phase.per_minute:.0f}/min",
+                note=f"in a {phase.window:g} s window",
             )
         )
     peak = max(phase.peak_rss_kb for phase in figures.phases)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -138,8 +139,8 @@ def run_scenario(paths: Paths, env: Mapping[str, str], scale: float = 1.0) -> Fi
         finally:
             agent.stop()
             figures.output = agent.output_text()
-            print(figures.output[-20000:])  # shown when a test fails
-            print([(p.mode, p.requests) for p in figures.phases], server.changes[-3:])
+            # On stderr: shown when a test fails, kept out of the bench table.
+            print(figures.output[-20000:], file=sys.stderr)
     return figures
 
 
