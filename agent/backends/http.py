@@ -253,10 +253,10 @@ async def exchange(
     request = client.build_request(method, url, headers=all_headers, content=content, params=params)
     try:
         async with asyncio.timeout(deadline):
-            response = await _read_bounded(client, request)
+            response = await read_bounded(client, request)
     except TimeoutError:
         return Reply(Result(Outcome.RETRY, f"no complete reply within {deadline:g}s"))
-    except _TooLarge:
+    except BodyTooLarge:
         text = f"the reply was larger than {MAX_BODY // 1024} KB; it was not read"
         return Reply(Result(Outcome.RETRY, text))
     except httpx.HTTPError as exc:
@@ -264,24 +264,26 @@ async def exchange(
     return Reply(classify(response, clock.now(), secrets), response)
 
 
-class _TooLarge(Exception):
-    """A reply body over MAX_BODY (declared or as it streamed in)."""
+class BodyTooLarge(Exception):
+    """A reply body over the limit (declared or as it streamed in)."""
 
 
-async def _read_bounded(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """The reply with its body read, stopping (and hanging up) past :data:`MAX_BODY`."""
+async def read_bounded(
+    client: httpx.AsyncClient, request: httpx.Request, limit: int = MAX_BODY
+) -> httpx.Response:
+    """The reply with its body read, stopping (and hanging up) past ``limit`` bytes."""
     import httpx
 
     response = await client.send(request, stream=True)
     try:
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY:
-            raise _TooLarge
+        if declared.isdigit() and int(declared) > limit:
+            raise BodyTooLarge
         body = bytearray()
         async for chunk in response.aiter_bytes():  # decoded: a gzip bomb is counted too
             body += chunk
-            if len(body) > MAX_BODY:
-                raise _TooLarge
+            if len(body) > limit:
+                raise BodyTooLarge
     finally:
         await response.aclose()
     # The body is decoded already: the copy must not claim an encoding or a length.

@@ -9,6 +9,7 @@ notice when the configured address changed.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from agent.backends.http import is_loopback
+from agent.backends.http import BodyTooLarge, is_loopback, read_bounded
 
 if TYPE_CHECKING:
     import httpx
@@ -28,6 +29,8 @@ HttpFactory = Callable[[], "httpx.AsyncClient"]
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
+FETCH_DEADLINE = 120.0
+"""One download, connect to last byte (a calendar may be a few MB on a slow link)."""
 
 
 class FetchError(Exception):
@@ -126,7 +129,10 @@ async def download(
                 problem = url_problem(url)
                 if problem:
                     raise FetchError(problem)
-                response = await client.get(url, headers=headers, follow_redirects=False)
+                request = client.build_request("GET", url, headers=headers)
+                # Read as a stream: a hostile server's endless body stops at MAX_BYTES.
+                async with asyncio.timeout(FETCH_DEADLINE):
+                    response = await read_bounded(client, request, MAX_BYTES)
                 if response.is_redirect and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])
                     continue
@@ -135,12 +141,14 @@ async def download(
                 raise FetchError("too many redirects")
     except httpx.HTTPError as error:
         raise FetchError(f"cannot reach the server ({type(error).__name__})") from None
+    except BodyTooLarge:
+        raise FetchError(f"the calendar is larger than {MAX_BYTES // (1024 * 1024)} MB") from None
+    except TimeoutError:
+        raise FetchError(f"no complete reply within {FETCH_DEADLINE:g}s") from None
     if response.status_code == 304:
         return Download(body=None, etag=etag, last_modified=last_modified)
     if response.status_code != 200:
         raise FetchError(f"the server answered HTTP {response.status_code}")
-    if len(response.content) > MAX_BYTES:
-        raise FetchError(f"the calendar is larger than {MAX_BYTES // (1024 * 1024)} MB")
     return Download(
         body=response.content,
         etag=response.headers.get("etag", ""),
