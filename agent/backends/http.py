@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from agent.backends.base import Outcome, Result
+from agent.core.nesting import too_deep
 
 if TYPE_CHECKING:
     import httpx
@@ -131,12 +132,25 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def reply_json(content: bytes) -> Any:
+    """A reply body as JSON; ``None`` when it is empty, not JSON or nested absurdly deep.
+
+    ``json`` recurses per level: a body of 100,000 ``[`` must not raise RecursionError.
+    """
+    if not content:
+        return None
+    try:
+        text = content.decode("utf-8-sig")  # what json.loads(bytes) would accept too
+        if too_deep(text) is not None:
+            return None
+        return json.loads(text)
+    except ValueError:  # UnicodeDecodeError is one too
+        return None
+
+
 def server_message(response: httpx.Response) -> str:
     """The human part of an error reply: a JSON ``message``/``error``/``detail``, or the text."""
-    try:
-        body = response.json()
-    except (ValueError, UnicodeDecodeError):
-        body = None
+    body = reply_json(response.content)
     if isinstance(body, Mapping):
         for key in ("message", "error_description", "error", "detail", "title"):
             value = body.get(key)
@@ -202,12 +216,9 @@ class Reply:
 
     def json(self) -> Any:
         """The reply body as JSON, or ``None`` when it is missing or unreadable."""
-        if self.response is None or not self.response.content:
+        if self.response is None:
             return None
-        try:
-            return json.loads(self.response.content)
-        except (ValueError, UnicodeDecodeError):
-            return None
+        return reply_json(self.response.content)
 
     def item_for(self, list_key: str, id_key: str, wanted: object) -> dict[str, Any] | None:
         """The per-item verdict for ``wanted`` in a batch reply (Calven, essentry).

@@ -76,8 +76,8 @@ class TooDeep(ValueError):
     """Nesting past :data:`MAX_DEPTH`; ``line`` is where it happens (when known)."""
 
     def __init__(self, line: int | None) -> None:
-        where = f" (at line {line})" if line else ""
-        super().__init__(f"tables and arrays nested deeper than {MAX_DEPTH} levels{where}")
+        self.reason = f"tables and arrays nested deeper than {MAX_DEPTH} levels"
+        super().__init__(self.reason + (f" (at line {line})" if line else ""))
         self.line = line
 
 

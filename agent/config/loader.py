@@ -105,7 +105,7 @@ def load_file(
         user = bounds.parse_toml(text)
     except bounds.TooDeep as error:
         line = f":{error.line}" if error.line else ""
-        raise ConfigError([f"{path}{line} {error}"]) from None
+        raise ConfigError([f"{path}{line} {error.reason}"]) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([_decode_problem(path, error)]) from None
     lines = key_lines(text)

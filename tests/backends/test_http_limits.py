@@ -102,6 +102,15 @@ def test_a_body_of_exactly_the_cap_is_read() -> None:
     assert reply.response is not None and len(reply.response.content) == MAX_BODY
 
 
+def test_a_deeply_nested_reply_is_unreadable_not_a_recursion_error() -> None:
+    deep = b'{"message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = httpx.Response(500, content=deep)
+    result = classify(response, NOW)
+    assert result.outcome is Outcome.RETRY and result.message is not None
+    assert Reply(result, httpx.Response(200, content=deep)).json() is None
+    assert Reply(result, httpx.Response(200, content=b'\xef\xbb\xbf{"a": 1}')).json() == {"a": 1}
+
+
 headers = st.dictionaries(
     st.sampled_from(["Retry-After", "Content-Type", "Location", "X-Other"]),
     st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40),
@@ -109,7 +118,11 @@ headers = st.dictionaries(
 
 
 @settings(max_examples=300, deadline=None)
-@given(status=st.integers(100, 599), body=st.binary(max_size=512), head=headers)
+@given(
+    status=st.integers(100, 599),
+    body=st.binary(max_size=512) | st.text(alphabet='[]{}":,1a ', max_size=3000).map(str.encode),
+    head=headers,
+)
 def test_any_reply_is_classified_without_an_exception(
     status: int, body: bytes, head: dict[str, str]
 ) -> None:
