@@ -57,6 +57,8 @@ def write_private(path: Path, text: str | bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
+            file.flush()
+            os.fsync(file.fileno())  # the rename must not land before the data
         os.replace(spare, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from agent.backends.http import BodyTooLarge, is_loopback, read_bounded
+from agent.private_files import write_private
 
 if TYPE_CHECKING:
     import httpx
@@ -90,26 +90,14 @@ class CalendarCache:
     def store(self, download: Download, fetched_at: str) -> None:
         if download.body is None:
             return
-        self._body.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         meta = {
             "url_sha256": self._url_hash,
             "etag": download.etag,
             "last_modified": download.last_modified,
             "fetched_at": fetched_at,
         }
-        _write_private(self._body, download.body)
-        _write_private(self._meta, json.dumps(meta).encode("utf-8"))
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Atomically, readable by the user only (calendars are personal)."""
-    temporary = path.with_name(path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+        write_private(self._body, download.body)
+        write_private(self._meta, json.dumps(meta))
 
 
 async def download(
