@@ -53,6 +53,8 @@ def hostile(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
                 "s",
             )
         )
+    gap = min(phase.shortest_gap for phase in figures.phases)
+    rows.append(Row(SECTION, "shortest wait between two retries", _finite(gap), "s", note="≥ 2"))
     peak = max(phase.peak_rss_kb for phase in figures.phases)
     rows += [
         Row(SECTION, "RSS steady", figures.steady_rss_kb * mib, "MiB"),
