@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,22 @@ def serving(
             running.close()
 
     asyncio.run(main())
+
+
+@contextmanager
+def held_open(path: Path, count: int) -> Iterator[None]:
+    """``count`` connections to ``path`` that send nothing, open for the ``with`` block."""
+    held: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_UNIX)
+            held.append(sock)
+            sock.settimeout(5)
+            sock.connect(str(path))
+        yield
+    finally:
+        for sock in held:
+            sock.close()
 
 
 def test_60000_brackets_get_a_bad_input_reply_not_a_dropped_connection(tmp_path: Path) -> None:
@@ -74,17 +91,8 @@ def test_status_keeps_working_during_a_flood_of_idle_connections(tmp_path: Path)
 
     async def scenario(server: ipc.IpcServer) -> None:
         def flood_then_ask() -> list[dict[str, Any]]:
-            held = []
-            try:
-                for _ in range(300):
-                    sock = socket.socket(socket.AF_UNIX)
-                    sock.settimeout(5)
-                    sock.connect(str(server.path))
-                    held.append(sock)
+            with held_open(server.path, 300):
                 return [ipc.request(server.path, {"cmd": "status"}) for _ in range(20)]
-            finally:
-                for sock in held:
-                    sock.close()
 
         replies = await in_thread(flood_then_ask)
         assert replies == [{"ok": True, "echo": {"cmd": "status"}}] * 20

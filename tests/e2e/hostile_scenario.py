@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import os
-import socket
 import sys
 import time
 from collections.abc import Mapping
@@ -193,19 +192,12 @@ def _settled_rss(pid: int, steady: int) -> int:
 
 def _status_during_flood(paths: Paths, env: Mapping[str, str]) -> tuple[int, int]:
     """``presence-agent status`` while 200 idle connections are held open."""
-    held = []
-    try:
-        for _ in range(200):
-            sock = socket.socket(socket.AF_UNIX)
-            sock.settimeout(5)
-            sock.connect(str(paths.socket_path))
-            held.append(sock)
-        tries = 10
+    from tests.test_ipc_limits import held_open
+
+    tries = 10
+    with held_open(paths.socket_path, 200):
         ok = sum(run_cli("status", env=env, timeout=30).returncode == 0 for _ in range(tries))
-        return ok, tries
-    finally:
-        for sock in held:
-            sock.close()
+    return ok, tries
 
 
 def environment(paths: Paths) -> dict[str, str]:
