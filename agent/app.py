@@ -226,19 +226,23 @@ class AgentService:
         from agent.config_checks import ConfigError, load_config
 
         try:
-            loaded = load_config(self.paths)
+            # At start there is no good configuration to keep: use all but the bad entries.
+            loaded = load_config(self.paths, partial=initial)
         except ConfigError as error:
             self._config_problems = list(error.problems)
             for problem in error.problems:
                 log.error("config: %s", problem)
-            if initial:
-                log.error("config: starting on the built-in defaults until the file is fixed")
-            else:
-                log.error("config: keeping the last good configuration")
+            # Said in status, doctor and the tray too, not only in the log.
+            self._config_problems.append(
+                "the file cannot be used at all: running on the built-in defaults until it is fixed"
+                if initial
+                else "keeping the last good configuration until the file is fixed"
+            )
+            log.error("config: %s", self._config_problems[-1])
             return self._loaded
         self._config_problems = list(loaded.problems)
         for problem in loaded.problems:
-            log.error("policy: %s", problem)
+            log.error("config: %s", problem)
         from agent.logs import set_level
 
         set_level(loaded.config.general.log_level)
@@ -274,7 +278,10 @@ class AgentService:
         self._spawn(self._reload_and_forget())
 
     async def _reload_and_forget(self) -> None:
-        await self.reload()
+        try:
+            await self.reload()
+        except Exception:  # nobody awaits this task: say it here, never "never retrieved"
+            log.exception("config: reloading failed; the running configuration stays")
 
     # -- parts ---------------------------------------------------------------------
 
@@ -282,12 +289,13 @@ class AgentService:
 
         from agent.delivery.dispatcher import Dispatcher
         from agent.delivery.outbox import Outbox
+        from agent.private_files import secure_data_dir
         from agent.secret_cache import SecretCache
 
         self._secrets = SecretCache()
         await asyncio.to_thread(self._secrets.load, secret_pairs(config))
         self._backends = self._create_backends(config)
-        self.paths.data_dir.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(self.paths.data_dir)
         self._outbox = outbox = Outbox(
             self.paths.outbox_file, max_per_backend=config.delivery.max_queue
         )

@@ -28,10 +28,17 @@ __all__ = ["CHECKS", "ConfigError", "LoadedConfig", "load_config"]
 
 
 def load_config(
-    paths: Paths, policy: PolicyReader | None = None, username: str | None = None
+    paths: Paths,
+    policy: PolicyReader | None = None,
+    username: str | None = None,
+    *,
+    partial: bool = False,
 ) -> LoadedConfig:
-    """The effective configuration for ``paths``; raises :class:`ConfigError`."""
-    return loader.load_config(paths, policy, username, checks=CHECKS)
+    """The effective configuration for ``paths``; raises :class:`ConfigError`.
+
+    ``partial`` (the agent starting up): a problem drops only the entry or key it is in.
+    """
+    return loader.load_config(paths, policy, username, checks=CHECKS, partial=partial)
 
 
 def _calendar_urls(config: Config) -> Iterable[tuple[str, str]]:

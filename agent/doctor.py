@@ -87,7 +87,10 @@ def _config(paths: Paths) -> tuple[Section, LoadedConfig | None]:
     except ConfigError as error:
         for problem in error.problems:
             section.block(problem)
-        section.add("the agent runs on its last good configuration (or the defaults)")
+        section.add(
+            "a running agent keeps its last good configuration; one starting now runs "
+            "without just the entries named above"
+        )
         return section, None
     sources = ", ".join(loaded.policy_sources) or f"none ({paths.policy_file} not found)"
     section.add(f"policy: {sources}")

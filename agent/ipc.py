@@ -4,8 +4,9 @@ Protocol: one JSON object per line each way; a request gets exactly one reply.
 Only the same user can connect: the socket lives in a 0700 directory, is itself
 0600, and on Linux the server also checks the peer's uid (``SO_PEERCRED``) so a
 mis-set directory mode cannot open it to others. Bad input (not JSON, not an
-object, a line over :data:`MAX_LINE`) gets an error reply; the server never dies
-of it.
+object, a line over :data:`MAX_LINE`, nesting past ``MAX_DEPTH``) gets an error
+reply; the server never dies of it. Connections are capped, idle ones time out and
+a flood of them never locks the CLI out (:mod:`agent.ipc_limits`).
 
 On Windows the same two functions use a named pipe instead, whose name is derived
 from the user and the socket path (:func:`pipe_name`); the pipe's default DACL
@@ -35,6 +36,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from agent.core.nesting import too_deep
+from agent.ipc_limits import BACKLOG, IDLE_TIMEOUT, MAX_CONNECTIONS, MAX_DEPTH, ConnectionLimiter
 from agent.protocol import Reply, Request, Snapshot
 
 if TYPE_CHECKING:
@@ -93,11 +96,14 @@ async def serve(
     *,
     peer_uid: int | None = None,
     subscribe: Subscribe | None = None,
+    idle_timeout: float = IDLE_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> IpcServer:
     """Listen on ``path``; raises :class:`AgentAlreadyRunning` if an agent answers there.
 
     ``peer_uid`` is the uid allowed to connect (default: ours; tests pass another).
     ``subscribe``, if given, serves ``{"cmd": "subscribe"}`` (see the module docstring).
+    ``idle_timeout`` and ``max_connections``: see :mod:`agent.ipc_limits`.
     """
     import asyncio  # here, not at the top: the tray's client side does without it (10 MB)
 
@@ -109,6 +115,7 @@ async def serve(
             raise AgentAlreadyRunning(f"another agent is listening on {path}")
         path.unlink()  # stale socket of an agent that died
     allowed = os.getuid() if peer_uid is None else peer_uid
+    limiter = ConnectionLimiter(limit=max_connections)
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -116,15 +123,22 @@ async def serve(
                 log.warning("ipc: refused a connection from another user")
                 await _reply(writer, _error("this agent belongs to another user", code=1))
                 return
-            await _converse(reader, writer, handler, subscribe)
+            if not limiter.admit(writer, writer.transport.abort):
+                log.warning("ipc: refused a connection: %d are open and busy", len(limiter))
+                await _reply(writer, _error("the agent is busy (too many connections)", code=1))
+                return
+            await _converse(reader, writer, handler, subscribe, limiter, idle_timeout)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
+            limiter.release(writer)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
-    server = await asyncio.start_unix_server(on_connect, path=str(path), limit=MAX_LINE)
+    server = await asyncio.start_unix_server(
+        on_connect, path=str(path), limit=MAX_LINE, backlog=BACKLOG
+    )
     os.chmod(path, 0o600)
     return IpcServer([server], path)
 
@@ -162,12 +176,17 @@ async def _converse(
     writer: asyncio.StreamWriter,
     handler: Handler,
     subscribe: Subscribe | None = None,
+    limiter: ConnectionLimiter | None = None,
+    idle_timeout: float | None = None,
 ) -> None:
     import asyncio
 
     while True:
         try:
-            line = await reader.readline()
+            async with asyncio.timeout(idle_timeout):
+                line = await reader.readline()
+        except TimeoutError:
+            return  # idle too long: hang up (the client reconnects when it needs us)
         except (ValueError, asyncio.LimitOverrunError):
             # The rest of an oversized line would read as garbage: answer, then hang up.
             await _reply(writer, _error(f"request longer than {MAX_LINE} bytes"))
@@ -176,17 +195,35 @@ async def _converse(
             return
         if not line.strip():
             continue
+        if limiter is not None:
+            limiter.busy(writer)
         if subscribe is not None and _is_subscribe(line):
+            if limiter is not None:
+                limiter.subscribed(writer)
             await _reply(writer, {"ok": True, "subscribed": True})
             await _stream(reader, writer, subscribe)
             return
         await _reply(writer, await _answer(line, handler))
+        if limiter is not None:
+            limiter.idle(writer)
+
+
+class _TooDeep(ValueError):
+    """A request nested past MAX_DEPTH (refused before ``json`` recurses into it)."""
+
+
+def _load(line: bytes) -> Any:
+    """The JSON value on ``line``; ValueError if it is not JSON or nests too deep."""
+    text = line.decode("utf-8")
+    if too_deep(text, MAX_DEPTH) is not None:
+        raise _TooDeep(f"request nested deeper than {MAX_DEPTH} levels")
+    return json.loads(text)
 
 
 def _is_subscribe(line: bytes) -> bool:
     try:
-        request = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+        request = _load(line)
+    except ValueError:  # UnicodeDecodeError is one too
         return False
     return isinstance(request, dict) and request.get("cmd") == "subscribe"
 
@@ -232,8 +269,10 @@ async def _until_eof(reader: asyncio.StreamReader) -> None:
 
 async def _answer(line: bytes, handler: Handler) -> Reply:
     try:
-        request = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+        request = _load(line)
+    except _TooDeep as error:
+        return _error(str(error))
+    except ValueError:  # UnicodeDecodeError is one too
         return _error("request is not valid JSON")
     if not isinstance(request, dict):
         return _error("request must be a JSON object")
@@ -276,17 +315,32 @@ def _answers(path: Path) -> bool:
 
 
 def _connect(path: Path, timeout: float) -> socket.socket:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(timeout)
-    try:
-        sock.connect(str(path))
-    except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError) as error:
-        sock.close()
-        raise AgentNotRunning(f"no agent is running ({path}: {error.strerror})") from None
-    except OSError:
-        sock.close()
-        raise
-    return sock
+    """A connected socket; a full listen queue (EAGAIN, a flood) is retried until ``timeout``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(path))
+        except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError) as error:
+            sock.close()
+            raise AgentNotRunning(f"no agent is running ({path}: {error.strerror})") from None
+        except BlockingIOError:
+            sock.close()
+            if time.monotonic() + pause > deadline:
+                raise TimeoutError(
+                    f"the agent is busy: no connection within {timeout:g}s"
+                ) from None
+            time.sleep(pause)  # the kernel's queue has no waiter to block on: back off
+            pause = min(pause * 2, 0.1)
+            continue
+        except OSError:
+            sock.close()
+            raise
+        return sock
 
 
 def request(path: Path, message: Request, timeout: float = 5.0) -> Reply:

@@ -56,6 +56,10 @@ def register_secret(value: str) -> None:
             _secrets.add(value)
 
 
+# A plain word in prose ("api_token: secrets are never read…"), not a credential.
+_ORDINARY_WORD = re.compile(r"[A-Za-z][a-z]{0,15}")
+
+
 def redact(text: str) -> str:
     """``text`` with registered secrets and credential-looking values replaced by ``***``."""
     with _lock:
@@ -64,8 +68,28 @@ def redact(text: str) -> str:
         if value in text:
             text = text.replace(value, MASK)
     for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + MASK if m.group(2) != MASK else m.group(0), text)
+        text = pattern.sub(_masked, text)
     return text
+
+
+def _masked(match: re.Match[str]) -> str:
+    """The match with its value masked, unless it is already, or is a word of a sentence.
+
+    ``password=hunter`` and ``"token": "abc"`` are assignments: always masked. After a
+    bare colon (``api_token: secrets are…``) a plain word is prose and stays.
+    """
+    key, value = match.group(1), match.group(2)
+    if value == MASK:
+        return match.group(0)
+    prose = (
+        match.re is _PATTERNS[2]  # headers (Authorization: Bearer x) are always values
+        and ":" in key
+        and "=" not in key
+        and not any(q in key for q in "'\"")
+    )
+    if prose and _ORDINARY_WORD.fullmatch(value):
+        return match.group(0)
+    return key + MASK
 
 
 class RedactingFilter(logging.Filter):

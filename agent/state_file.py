@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from agent.core.saved_state import SavedState
+from agent.private_files import write_private
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,5 @@ class StateFile:
         data = saved.to_json()
         if data == self._written:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_private(self.path, json.dumps(data))
         self._written = data

@@ -52,6 +52,13 @@ def test_setup_twice_keeps_one_file_handler(agent_paths: Paths, agent_log: loggi
     assert logging.getLogger().level == logging.WARNING
 
 
+def test_redaction_masks_values_never_the_words_of_a_message() -> None:
+    problem = "backends[0].api_token: secrets are never read from the config file"
+    assert logs.redact(problem) == problem
+    assert logs.redact("password: hunter2 token=abc") == "password: *** token=***"
+    assert logs.redact("Authorization: Bearer abcdef") == "Authorization: Bearer ***"
+
+
 def test_plain_text_is_untouched() -> None:
     assert logs.redact("status changed to busy (rule:activeCall)") == (
         "status changed to busy (rule:activeCall)"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ from agent.backends.base import BackendType, DeliveryKind, Message, Outcome, Res
 from agent.backends.http import Reply
 from agent.backends.http_backend import HttpBackend, iso_z, parse_iso
 from agent.backends.options import OptionReader
+from agent.private_files import write_private
 from agent.secret_names import secret_command
 
 if TYPE_CHECKING:
@@ -151,10 +151,7 @@ class EssentryBackend(HttpBackend):
             for sid, record in self._synced.items()
             if (parse_iso(record.get("event", {}).get("endsAt")) or now) + KEEP_AFTER_END > now
         }
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        spare = self.state_file.with_suffix(".tmp")
-        spare.write_text(json.dumps({"version": 1, "events": self._synced}), encoding="utf-8")
-        os.replace(spare, self.state_file)
+        write_private(self.state_file, json.dumps({"version": 1, "events": self._synced}))
 
     # -- messages ---------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agent.backends import journal_file
 from agent.backends.base import (
     Backend,
     BackendType,
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from agent.core.model import Location, PresenceChange
 
 MAX_JOURNAL_BYTES = 1_000_000
-"""Past this size the oldest half of the journal is dropped (it is a recent history)."""
+"""Past this size the oldest half of the journal is dropped (it is a recent history).
+
+Where the journal may be, and which files it never touches: :mod:`journal_file`."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,8 @@ class LocalBackend(Backend):
         self.type = entry.type
         self._problems = problems
         options = read_options(OptionReader(entry.name, entry.options, ()), context.user)
-        path = Path(options.path).expanduser() if options.path else context.paths.journal_file
-        self.path = path
+        self._data_dir = context.paths.data_dir
+        self.path = journal_file.resolve(options.path, self._data_dir, context.paths.journal_file)
 
     def messages_for(self, change: PresenceChange) -> list[Message]:
         if is_reassertion(change):
@@ -94,24 +96,14 @@ class LocalBackend(Backend):
     async def send(self, message: Message) -> Result:
         line = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")) + "\n"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._trim()
-            with self.path.open("a", encoding="utf-8") as journal:
-                journal.write(line)
+            journal_file.prepare(self.path, self._data_dir)
+            journal_file.trim(self.path, MAX_JOURNAL_BYTES)
+            journal_file.append(self.path, line)
+        except journal_file.JournalRefused as refused:
+            return Result(Outcome.PERMANENT, str(refused))
         except OSError as exc:
             return Result(Outcome.RETRY, f"cannot write {self.path}: {exc.strerror or exc}")
         return Result(Outcome.OK)
-
-    def _trim(self) -> None:
-        try:
-            if self.path.stat().st_size <= MAX_JOURNAL_BYTES:
-                return
-        except FileNotFoundError:
-            return
-        lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines(True)
-        spare = self.path.with_suffix(".tmp")
-        spare.write_text("".join(lines[len(lines) // 2 :]), encoding="utf-8")
-        os.replace(spare, self.path)
 
     async def refresh_credentials(self) -> None:
         """The journal needs no credentials."""
@@ -122,7 +114,9 @@ class LocalBackend(Backend):
             return ProbeReport(ProbeStatus.MISCONFIGURED, detail, "fix the [[backends]] entry")
         folder = self.path.parent
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            journal_file.prepare(self.path, self._data_dir)
+        except journal_file.JournalRefused as refused:
+            return ProbeReport(ProbeStatus.MISCONFIGURED, str(refused), "change its path")
         except OSError as exc:
             return ProbeReport(ProbeStatus.MISCONFIGURED, f"cannot create {folder}: {exc}")
         if not os.access(folder, os.W_OK):

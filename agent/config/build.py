@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 import types
 import typing
@@ -25,9 +26,13 @@ EXTRAS_FIELD = "options"
 
 _SECRET_NAME = re.compile(
     r"(^|[_-])(token|password|passwd|passphrase|secret|api[_-]?key|apikey|private[_-]?key"
-    r"|credentials?)$",
+    r"|credentials?|bearer|authorization|auth[_-]?header|cookie|hmac|hmac[_-]?key"
+    r"|(signing|access|secret)[_-]?key)$",
     re.IGNORECASE,
 )
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SECRET_VALUE = re.compile(r"^\s*(bearer|basic|token)\s+\S{8,}|^eyJ[\w-]{8,}\.[\w-]{8,}\.", re.I)
+"""A value that is itself a credential ("Bearer abc…", a JWT), whatever its key is called."""
 
 
 def find_secrets(data: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -38,7 +43,8 @@ def find_secrets(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         if isinstance(value, dict):
             for key, item in value.items():
                 sub = f"{path}.{key}" if path else str(key)
-                if looks_secret(str(key)) and not isinstance(item, bool | dict):
+                secret = looks_secret(str(key)) or looks_like_credential(item)
+                if secret and not isinstance(item, bool | dict):
                     problems.append((sub, secret_message(backend, str(key))))
                 else:
                     walk(item, sub, backend)
@@ -60,8 +66,13 @@ INVALID = _Invalid()
 
 
 def looks_secret(key: str) -> bool:
-    """True for key names that hold credentials (``api_token``, ``password``, ``hmac_secret``)."""
-    return bool(_SECRET_NAME.search(key))
+    """True for key names that hold credentials (``api_token``, ``signingSecret``, ``bearer``)."""
+    return bool(_SECRET_NAME.search(_CAMEL.sub("_", key)))
+
+
+def looks_like_credential(value: object) -> bool:
+    """True for a value that is a credential by its form (``"Bearer eyJ…"``)."""
+    return isinstance(value, str) and bool(_SECRET_VALUE.search(value))
 
 
 def secret_message(backend: str, field: str) -> str:
@@ -166,7 +177,7 @@ class Builder:
             if meta.get("duration"):
                 return self._duration(value, path)
             if isinstance(value, int | float) and not isinstance(value, bool):
-                return float(value)
+                return self._finite(value, path)
             return self._wrong(path, "a number", value)
         if tp is str:
             return value if isinstance(value, str) else self._wrong(path, "a string", value)
@@ -178,7 +189,7 @@ class Builder:
             if value < 0:
                 self.problem(path, "a duration cannot be negative")
                 return INVALID
-            return float(value)
+            return self._finite(value, path)
         if not isinstance(value, str):
             return self._wrong(path, 'a duration like "90s", "5m" or "1h"', value)
         try:
@@ -186,6 +197,17 @@ class Builder:
         except ValueError as error:
             self.problem(path, str(error))
             return INVALID
+
+    def _finite(self, value: float, path: str) -> Any:
+        """``value`` as a float, or INVALID for inf, nan and integers too big for a float."""
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            self.problem(path, f"must be a finite number, got {describe(value)}")
+            return INVALID
+        return number
 
     def _wrong(self, path: str, expected: str, value: Any) -> _Invalid:
         self.problem(path, f"must be {expected}, got {describe(value)}")

@@ -4,9 +4,10 @@ Every problem names the file, the line (where known) and the key path, e.g.
 ``/home/me/.config/presence-agent/config.toml:14 backends[1].base_url: must be an
 https URL``. Problems in the user's file (or in a policy value once applied) make
 the whole load fail with :class:`ConfigError` so that a running agent keeps its
-last good configuration. Problems in the policy itself (an unknown key, a wrong
-type) do not stop the agent: they are in :attr:`LoadedConfig.problems`, and the
-valid policy keys still apply.
+last good configuration; an agent starting up loads ``partial``, without just the
+entries that have problems (it has no good configuration to keep). Problems in the
+policy itself (an unknown key, a wrong type) do not stop the agent: they are in
+:attr:`LoadedConfig.problems`, and the valid policy keys still apply.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.config import overlay, validate
+from agent.config import bounds, overlay, validate
 from agent.config.build import Builder, find_secrets
 from agent.config.locate import key_lines, line_of
 from agent.config.paths import Paths
 from agent.config.policy import PolicyData, PolicyReader, default_reader
+from agent.config.prune import prune
 from agent.config.schema import Config
 from agent.core.durations import format_duration
 
@@ -67,30 +69,56 @@ def load_config(
     username: str | None = None,
     *,
     checks: Sequence[validate.Check],
+    partial: bool = False,
 ) -> LoadedConfig:
     """The effective configuration for ``paths``; raises :class:`ConfigError`.
 
     ``checks`` come from the layers above (``agent.config_checks.load_config`` passes
     them all): this package cannot know the backend types or the location matchers.
+    With ``partial`` (the agent starting up) a problem drops only the entry or key it
+    is in, and the problems come back in ``LoadedConfig.problems`` instead: see
+    :func:`load_file`.
     """
     reader = policy if policy is not None else default_reader(paths.policy_file)
-    return load_file(paths.config_file, reader.read(), username or getpass.getuser(), checks)
+    return load_file(
+        paths.config_file,
+        reader.read(),
+        username or getpass.getuser(),
+        checks,
+        partial=partial,
+    )
 
 
 def load_file(
-    path: Path, policy: PolicyData, username: str, checks: Sequence[validate.Check]
+    path: Path,
+    policy: PolicyData,
+    username: str,
+    checks: Sequence[validate.Check],
+    *,
+    partial: bool = False,
 ) -> LoadedConfig:
+    """The configuration in ``path`` under ``policy``; raises :class:`ConfigError`.
+
+    ``partial``: each problem drops the ``[[...]]`` entry it is in (or the single key,
+    which falls back to its default) and the rest is used; only a file that cannot be
+    read at all still raises.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = bounds.read_text(path)
         found = True
     except FileNotFoundError:
         text, found = "", False
+    except bounds.TooLarge as error:
+        raise ConfigError([f"{path}: {error}"]) from None
     except OSError as error:
         raise ConfigError([f"{path}: cannot be read: {error.strerror or error}"]) from None
     except UnicodeDecodeError:
         raise ConfigError([f"{path}: is not UTF-8 text"]) from None
     try:
-        user = tomllib.loads(text)
+        user = bounds.parse_toml(text)
+    except bounds.TooDeep as error:
+        line = f":{error.line}" if error.line else ""
+        raise ConfigError([f"{path}{line} {error.reason}"]) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([_decode_problem(path, error)]) from None
     lines = key_lines(text)
@@ -104,25 +132,56 @@ def load_file(
             return f"{policy.source} (policy key {policy_key})"
         return f"{path}:{line}" if line else str(path)
 
-    builder = Builder()
-    config = builder.build(Config, merged.data)
-    problems = [(key, message) for key, message in find_secrets(user)]
-    problems += builder.problems
-    if config is not None:
-        problems += validate.check(config, checks)
+    data = merged.data
+    config, problems = _build(data, checks)
+    reported = [f"{where(key)} {key}: {message}" for key, message in problems]
+    if problems and not partial:
+        raise ConfigError(reported)
+    for _ in range(_PRUNE_ROUNDS):
+        if not problems:
+            break
+        prune(data, [key for key, _message in problems])
+        config, problems = _build(data, checks)
+        # Indexes below are of the entries that are left (see prune).
+        reported += [
+            f"{path} {key}: {message} (after the drops above)" for key, message in problems
+        ]
     if config is None or problems:
-        raise ConfigError([f"{where(key)} {key}: {message}" for key, message in _dedupe(problems)])
+        raise ConfigError(reported)
+    if reported:
+        reported.append(f"{path}: the entries and keys named above are ignored until fixed")
     written = overlay.leaf_paths(user)
     origins = {key: _origin(key, merged, written) for key in settings(config)}
     return LoadedConfig(
         config=config,
         origins=origins,
         locked=frozenset(key for key, origin in origins.items() if origin == "enforced"),
-        problems=tuple([*policy.problems, *merged.problems]),
+        problems=tuple([*reported, *policy.problems, *merged.problems]),
         path=path,
         file_found=found,
         policy_sources=policy.sources,
     )
+
+
+_PRUNE_ROUNDS = 3
+"""Dropping an entry can break another (a rule naming a dropped location): a few rounds."""
+
+
+def _build(
+    data: dict[str, Any], checks: Sequence[validate.Check]
+) -> tuple[Config | None, list[tuple[str, str]]]:
+    """The config built from ``data`` and every problem with it, one per key."""
+    problems = bounds.count_problems(data)
+    builder = Builder()
+    config = builder.build(Config, data)
+    problems += find_secrets(data)
+    problems += builder.problems
+    if config is not None:
+        problems += validate.check(config, checks)
+        problems += bounds.range_problems(config)
+    elif not builder.problems:
+        problems.append(("(top level)", "cannot be used"))
+    return config, _dedupe(problems)
 
 
 def _decode_problem(path: Path, error: tomllib.TOMLDecodeError) -> str:

@@ -26,16 +26,17 @@ import difflib
 import os
 import stat
 import sys
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from agent.config import bounds
 from agent.config.locate import key_lines, line_of
 from agent.config.policy_keys import POLICY_KEYS, PolicyKey, PolicyType, by_name
 from agent.config.policy_structured import json_value, structured_value
 from agent.core.durations import parse_duration
+from agent.core.nesting import MAX_DEPTH, value_too_deep
 
 WINDOWS_POLICY_KEY = r"SOFTWARE\Policies\PresenceAgent"
 MACOS_DOMAIN = "com.presenceagent.agent"
@@ -172,15 +173,15 @@ class _TomlFile:
 
     def read(self) -> PolicyData:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = bounds.read_text(self.path)
         except FileNotFoundError:
             return PolicyData()
-        except (OSError, UnicodeDecodeError) as error:
+        except (OSError, ValueError) as error:  # ValueError: not UTF-8, or too large
             problem = f"{self.path}: cannot be read ({error}); the whole policy file is ignored"
             return PolicyData(sources=(str(self.path),), problems=(problem,))
         try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
+            data = bounds.parse_toml(text)
+        except ValueError as error:  # not TOML, or nested too deep
             problem = f"{self.path}: {error}; the whole policy file is ignored"
             return PolicyData(sources=(str(self.path),), problems=(problem,))
         lines = key_lines(text)
@@ -315,6 +316,9 @@ class MacPolicyReader:
             if data is None:
                 continue
             sources.append(str(path))
+            if len(data) > bounds.MAX_FILE_BYTES:
+                problems.append(f"{path}: larger than 1 MB; it is ignored")
+                continue
             try:
                 values = plistlib.loads(data)
             except Exception as error:  # plistlib raises several types for bad input
@@ -322,6 +326,9 @@ class MacPolicyReader:
                 continue
             if not isinstance(values, dict):
                 problems.append(f"{path}: the top level must be a dictionary; it is ignored")
+                continue
+            if value_too_deep(values):
+                problems.append(f"{path}: nested deeper than {MAX_DEPTH} levels; it is ignored")
                 continue
             defaults = values.pop("Defaults", {})
             values = {k: v for k, v in values.items() if not _mcx_bookkeeping(k)}

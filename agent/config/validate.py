@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from agent.config.locations import validate_locations
+from agent.config.menu_items import MENU_ITEMS
 from agent.config.schema import CHOICES, SCHEMA_VERSION, Config
 from agent.core.rules import rule_problems
 
@@ -58,18 +60,29 @@ def _schedule(config: Config) -> Iterable[tuple[str, str]]:
 
 def _rules(config: Config) -> Iterable[tuple[str, str]]:
     """The engine's own rule checks, so a bad rule is reported with its line at load."""
+    known = {entry.id for entry in config.locations}
     for index, rule in enumerate(config.rules):
         yield from rule_problems(index, rule)
+        if rule.location and rule.location not in known:
+            yield f"rules[{index}].location", f"no [[locations]] entry has id {rule.location!r}"
+
+
+def _menu_items(config: Config) -> Iterable[tuple[str, str]]:
+    """Hidden menu items by their names."""
+    names = MENU_ITEMS
+    allowed = set(names) | {name.removeprefix("status.") for name in names}
+    for index, item in enumerate(config.ui.hidden_menu_items):
+        if item not in allowed:
+            yield (
+                f"ui.hidden_menu_items[{index}]",
+                f"unknown menu item {item!r}; use one of {', '.join(names)}",
+            )
 
 
 def _general(config: Config) -> Iterable[tuple[str, str]]:
     proxy = config.general.proxy_url
     if proxy and urlsplit(proxy).scheme not in ("http", "https", "socks5", "socks5h"):
         yield "general.proxy_url", "must be a proxy URL like http://proxy.example.com:3128"
-    if config.idle.away_after <= 0:
-        yield "idle.away_after", "must be longer than 0s"
-    if config.delivery.max_queue < 1:
-        yield "delivery.max_queue", "must be at least 1"
     if config.version > SCHEMA_VERSION:
         yield (
             "version",
@@ -100,6 +113,8 @@ def _calendars(config: Config) -> Iterable[tuple[str, str]]:
     for index, calendar in enumerate(config.calendars):
         if bool(calendar.path) == bool(calendar.url or calendar.url_secret):
             yield f"calendars[{index}]", "needs exactly one of path, url or url_secret = true"
+        elif calendar.path and not Path(calendar.path).expanduser().is_file():
+            yield f"calendars[{index}].path", f"no such file: {calendar.path}"
 
 
 def _backend_names(config: Config) -> Iterable[tuple[str, str]]:
@@ -110,6 +125,7 @@ _CHECKS: tuple[Callable[[Config], Iterable[tuple[str, str]]], ...] = (
     _choices,
     _schedule,
     _rules,
+    _menu_items,
     _general,
     _locations,
     _calendars,

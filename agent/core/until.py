@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time, timedelta
 
-from agent.core.durations import parse_duration
+from agent.core.durations import DurationOutOfRange, parse_duration
 from agent.core.schedule import WorkingHours
 
 _CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}")
@@ -34,6 +34,8 @@ def resolve_until(spec: str, now: datetime, hours: WorkingHours) -> datetime | N
         return _next_clock_time(word, now, hours)
     try:
         seconds = parse_duration(word)
+    except DurationOutOfRange:
+        raise
     except ValueError:
         pass
     else:
@@ -51,6 +53,8 @@ def resolve_until(spec: str, now: datetime, hours: WorkingHours) -> datetime | N
         moment = moment.replace(tzinfo=hours.zone)
     if moment <= now:
         raise ValueError(f"{text!r} is in the past")
+    if moment - now > timedelta(days=366):
+        raise ValueError(f"{text!r} is more than a year away")
     return moment.astimezone(UTC)
 
 

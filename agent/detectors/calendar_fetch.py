@@ -9,9 +9,9 @@ notice when the configured address changed.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from agent.backends.http import is_loopback
+from agent.backends.http import BodyTooLarge, is_loopback, read_bounded
+from agent.private_files import write_private
 
 if TYPE_CHECKING:
     import httpx
@@ -28,6 +29,8 @@ HttpFactory = Callable[[], "httpx.AsyncClient"]
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
+FETCH_DEADLINE = 120.0
+"""One download, connect to last byte (a calendar may be a few MB on a slow link)."""
 
 
 class FetchError(Exception):
@@ -87,26 +90,14 @@ class CalendarCache:
     def store(self, download: Download, fetched_at: str) -> None:
         if download.body is None:
             return
-        self._body.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         meta = {
             "url_sha256": self._url_hash,
             "etag": download.etag,
             "last_modified": download.last_modified,
             "fetched_at": fetched_at,
         }
-        _write_private(self._body, download.body)
-        _write_private(self._meta, json.dumps(meta).encode("utf-8"))
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Atomically, readable by the user only (calendars are personal)."""
-    temporary = path.with_name(path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+        write_private(self._body, download.body)
+        write_private(self._meta, json.dumps(meta))
 
 
 async def download(
@@ -126,7 +117,10 @@ async def download(
                 problem = url_problem(url)
                 if problem:
                     raise FetchError(problem)
-                response = await client.get(url, headers=headers, follow_redirects=False)
+                request = client.build_request("GET", url, headers=headers)
+                # Read as a stream: a hostile server's endless body stops at MAX_BYTES.
+                async with asyncio.timeout(FETCH_DEADLINE):
+                    response = await read_bounded(client, request, MAX_BYTES)
                 if response.is_redirect and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])
                     continue
@@ -135,12 +129,14 @@ async def download(
                 raise FetchError("too many redirects")
     except httpx.HTTPError as error:
         raise FetchError(f"cannot reach the server ({type(error).__name__})") from None
+    except BodyTooLarge:
+        raise FetchError(f"the calendar is larger than {MAX_BYTES // (1024 * 1024)} MB") from None
+    except TimeoutError:
+        raise FetchError(f"no complete reply within {FETCH_DEADLINE:g}s") from None
     if response.status_code == 304:
         return Download(body=None, etag=etag, last_modified=last_modified)
     if response.status_code != 200:
         raise FetchError(f"the server answered HTTP {response.status_code}")
-    if len(response.content) > MAX_BYTES:
-        raise FetchError(f"the calendar is larger than {MAX_BYTES // (1024 * 1024)} MB")
     return Download(
         body=response.content,
         etag=response.headers.get("etag", ""),

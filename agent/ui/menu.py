@@ -170,7 +170,7 @@ class TrayMenu(QMenu):
             self._fill_locations()
 
     def set_hidden(self, items: Sequence[str]) -> None:
-        """Menu items IT hides by policy (names from :mod:`agent.ui.menu_items`)."""
+        """Menu items IT hides by policy (names from :mod:`agent.config.menu_items`)."""
         self._hidden = frozenset(items)
         self._apply_visibility()
 

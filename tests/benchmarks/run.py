@@ -34,6 +34,7 @@ from tests.benchmarks import (  # noqa: E402
     bundle,
     external,
     footprint,
+    hostile,
     reaction,
     startup,
 )
@@ -55,6 +56,7 @@ SECTIONS: list[tuple[str, Section]] = [
     ("engine", external.engine),
     ("calendar", bench_calendar.section),
     ("bundle", bundle.bundle),
+    ("hostile server", hostile.hostile),
 ]
 
 

@@ -35,9 +35,12 @@ def test_missing_file_gives_defaults_with_local_backend(agent_paths: Paths) -> N
 
 
 def test_full_file_builds_every_kind_of_field(agent_paths: Paths) -> None:
+    ics = agent_paths.config_file.parent / "work.ics"
+    ics.parent.mkdir(parents=True, exist_ok=True)
+    ics.write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n")
     loaded = load(
         agent_paths,
-        """
+        f"""
 version = 1
 [user]
 id = "u-1"
@@ -69,7 +72,7 @@ subnet = ["10.1.0.0/16"]
 
 [[calendars]]
 name = "work"
-path = "/tmp/work.ics"
+path = "{ics}"
 
 [[backends]]
 name = "hook"
@@ -87,7 +90,7 @@ preset_messages = ["Lunch"]
     assert config.rules[0].after == 3600.0 and config.rules[1].after is None
     assert config.rules[1].message == "On a call"
     assert config.locations[0].subnet == ("10.1.0.0/16",)
-    assert config.calendars[0].path == "/tmp/work.ics"
+    assert config.calendars[0].path == str(ics)
     assert config.backends == (
         BackendEntry(name="hook", type="webhook", base_url="http://127.0.0.1:9999/hook"),
     )

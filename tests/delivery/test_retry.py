@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import math
 import random
 
-from agent.delivery.retry import MAX_RETRY_AFTER, Backoff
+from agent.delivery.retry import MAX_RETRY_AFTER, MIN_WAIT, Backoff
 
 
 def test_full_jitter_stays_under_a_doubling_bound_up_to_the_cap() -> None:
@@ -10,7 +11,7 @@ def test_full_jitter_stays_under_a_doubling_bound_up_to_the_cap() -> None:
     bounds = [1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
     for bound in bounds:
         delay = backoff.next_delay()
-        assert 0.0 <= delay <= bound
+        assert MIN_WAIT <= delay <= max(bound, 1.5 * MIN_WAIT)
     assert backoff.failures == len(bounds)
 
 
@@ -27,9 +28,40 @@ def test_jitter_spreads_waits_across_the_whole_range() -> None:
 
 def test_retry_after_wins_over_the_computed_wait_and_is_clamped() -> None:
     backoff = Backoff(cap=0.05, base=0.01, rng=random.Random(1))
-    assert backoff.next_delay(retry_after=7.0) == 7.0
-    assert backoff.next_delay(retry_after=10 * MAX_RETRY_AFTER) == MAX_RETRY_AFTER
-    assert backoff.next_delay(retry_after=0.0) == 0.0
+    assert 7.0 <= backoff.next_delay(retry_after=7.0) <= 7.7
+    assert MAX_RETRY_AFTER <= backoff.next_delay(retry_after=10 * MAX_RETRY_AFTER)
+    assert backoff.next_delay(retry_after=10 * MAX_RETRY_AFTER) <= 1.1 * MAX_RETRY_AFTER
+    assert 0.05 <= backoff.next_delay(retry_after=0.0) <= 0.055  # the floor is the cap here
+
+
+def test_retry_after_zero_waits_at_least_the_floor_with_jitter() -> None:
+    """429 with Retry-After: 0 gives at most 30 requests a minute, not one per loop turn."""
+    backoff = Backoff(cap=300.0, base=1.0, rng=random.Random(5))
+    waits = [backoff.next_delay(retry_after=0.0) for _ in range(200)]
+    assert min(waits) >= MIN_WAIT >= 1.0
+    assert max(waits) <= 1.1 * MIN_WAIT and len(set(waits)) > 100  # jittered
+    assert sum(1 for total in _running(waits) if total <= 60.0) <= 30
+
+
+def test_no_retry_cap_makes_more_than_30_requests_a_minute() -> None:
+    """The shortest retry_cap the config allows, from the first failure on."""
+    backoff = Backoff(cap=2.0, base=1.0, rng=random.Random(9))
+    waits = [backoff.next_delay() for _ in range(100)]
+    assert min(waits) >= MIN_WAIT
+    assert sum(1 for total in _running(waits) if total <= 60.0) <= 30
+
+
+def test_nonsense_retry_after_falls_back_to_the_backoff() -> None:
+    backoff = Backoff(cap=10.0, base=1.0, rng=random.Random(2))
+    assert MIN_WAIT <= backoff.next_delay(retry_after=math.nan) <= 1.5 * MIN_WAIT
+
+
+def _running(waits: list[float]) -> list[float]:
+    total, times = 0.0, []
+    for wait in waits:
+        total += wait
+        times.append(total)
+    return times
 
 
 def test_reset_starts_again_from_the_base() -> None:
@@ -37,7 +69,7 @@ def test_reset_starts_again_from_the_base() -> None:
     for _ in range(12):
         backoff.next_delay()
     backoff.reset()
-    assert backoff.next_delay() <= 1.0
+    assert backoff.next_delay() <= 1.5 * MIN_WAIT  # the base's bound, raised to the floor
 
 
 def test_many_failures_do_not_overflow() -> None:

@@ -247,3 +247,15 @@ def test_slow_server_does_not_hold_up_the_start(server: CalendarServer, agent_pa
 )
 def test_url_policy(url: str, ok: bool) -> None:
     assert (url_problem(url) is None) is ok
+
+
+def test_an_endless_calendar_body_is_cut_at_the_limit() -> None:
+    """A 50 MB reply is refused once MAX_BYTES have streamed in, not read whole."""
+    from agent.backends.http import create_client
+    from agent.detectors.calendar_fetch import MAX_BYTES, FetchError, download
+    from tests.servers.hostile import HostileServer
+
+    with HostileServer("huge") as server:
+        with pytest.raises(FetchError, match=f"larger than {MAX_BYTES // (1024 * 1024)} MB"):
+            asyncio.run(download(create_client, server.base_url))
+        assert len(server.times()) == 1

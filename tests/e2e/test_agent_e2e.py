@@ -53,7 +53,7 @@ name = "HQ level 3"
 subnet = ["10.213.77.0/24"]
 
 [delivery]
-retry_cap = "1s"
+retry_cap = "2s"
 
 [[backends]]
 name = "audian"

@@ -52,7 +52,7 @@ type = "level"
 subnet = ["10.213.77.0/24"]
 
 [delivery]
-retry_cap = "1s"
+retry_cap = "2s"
 
 [[backends]]
 name = "calven-hmac"

@@ -16,7 +16,7 @@ from typing import Any
 import policy_templates as templates
 import pytest
 
-from agent.config.loader import LoadedConfig, load_config
+from agent.config.loader import LoadedConfig
 from agent.config.paths import Paths
 from agent.config.policy import (
     WINDOWS_POLICY_KEY,
@@ -28,6 +28,7 @@ from agent.config.policy import (
     coerce,
 )
 from agent.config.policy_keys import POLICY_KEYS, PolicyType
+from agent.config_checks import load_config
 from tests.config.test_policy import FakeRegistry
 from tests.packaging.test_policy_templates import uncomment
 

@@ -1,4 +1,4 @@
-"""Names of the tray menu items IT can hide with ``[ui] hidden_menu_items``.
+"""Names of the tray menu items IT can hide with ``[ui] hidden_menu_items``: config vocabulary.
 
 The policy key ``HiddenMenuItems`` takes these names; the module has no Qt import so
 the policy tooling can read the list without a display. A status may also be named
