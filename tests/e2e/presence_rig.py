@@ -76,7 +76,7 @@ def configure(
     offline_on_exit: bool = True,
     adopt: bool = True,
     away_after: str = "24h",
-    retry_cap: str = "1s",
+    retry_cap: str = "2s",
     more_backends: str = "",
 ) -> None:
     extra = (CORD.format(cord=servers.cord.base_url) if with_cord else "") + more_backends

@@ -45,7 +45,7 @@ def test_a_backend_added_to_the_config_file_gets_the_current_state_within_2_s(
     ("answer", "seconds", "retry_cap"),
     [
         ("404", 20.0, "5m"),  # the case, with the default backoff
-        ("308", 5.0, "1s"),  # a redirect (never followed) for a while
+        ("308", 5.0, "2s"),  # a redirect (never followed) for a while
     ],
 )
 def test_a_server_rejecting_for_a_while_gets_the_latest_state_within_60_s(

@@ -30,7 +30,9 @@ def test_hostile_server_end_to_end(agent_paths: Paths) -> None:
         assert phase.peak_rss_kb <= 80 * 1024, phase
         assert phase.recovery_seconds < 15.0, phase  # the backoff (<= retry_cap 5 s), then it
     retries = {phase.mode: phase.requests for phase in figures.phases}
-    assert retries["redirect"] == 1, retries  # a redirect is final: not followed, not retried
+    # A redirect is never followed; the lane only probes again with backoff (issue 15's
+    # recovery), so far fewer requests than for a server that asks to be retried.
+    assert 1 <= retries["redirect"] <= 2, retries
     assert all(retries[mode] >= 3 for mode in ("huge", "429", "500", "reset")), retries
     huge = next(phase for phase in figures.phases if phase.mode == "huge")
     assert huge.peak_rss_kb - figures.steady_rss_kb <= 20 * 1024, huge
