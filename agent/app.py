@@ -33,6 +33,7 @@ from agent.core.signals import (
     Observation,
     SleepObserved,
 )
+from agent.history import ChangeHistory
 from agent.snapshot import Snapshot, build_snapshot, detection_summary, health
 from agent.state_file import StateFile
 
@@ -87,6 +88,7 @@ class AgentService:
         self._secrets: SecretCache | None = None
         self._ipc: IpcServer | None = None
         self._stop: asyncio.Event | None = None
+        self.history = ChangeHistory()
 
     # -- life cycle ---------------------------------------------------------------
 
@@ -412,6 +414,7 @@ class AgentService:
             f" until {state.until.isoformat()}" if state.until else "",
             state.reason,
         )
+        self.history.record(change, self.engine.snapshot()["reason_text"])
         if self._dispatcher is not None:
             self._dispatcher.submit(change)
 

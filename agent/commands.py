@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from agent.core.model import Location, Status
+from agent.history import HISTORY_LIMIT
 
 if TYPE_CHECKING:
     from agent.app import AgentService
@@ -41,6 +42,8 @@ async def _run(service: AgentService, request: dict[str, Any]) -> Reply:
     engine = service.engine
     if command == "status":
         return {"snapshot": service.snapshot()}
+    if command == "history":
+        return {"changes": service.history.newest(_limit(request.get("limit")))}
     if command == "set":
         status = _status(request.get("status"))
         until = _until(service, request.get("for"))
@@ -71,6 +74,14 @@ async def _run(service: AgentService, request: dict[str, Any]) -> Reply:
     if command == "activate":
         reply["ui"] = service.ui_attached
     return reply
+
+
+def _limit(value: object) -> int:
+    if value is None:
+        return HISTORY_LIMIT
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BadRequest(f"limit must be a whole number of changes, not {value!r}")
+    return value
 
 
 def _status(value: object) -> Status:

@@ -3,9 +3,9 @@
 Each section gathers facts independently, so one broken part (no keyring, a
 backend down) never hides the others. A *blocking* problem (the config cannot be
 used, a backend is misconfigured or refuses our credentials, secrets are needed but
-no keyring works) makes the exit status 1; things the agent survives (a detector
-using a fallback, a backend unreachable right now, no agent running) are reported
-without failing.
+no keyring works, a backend cannot be reached) makes the exit status 1: the user's
+presence is not getting through. Things the agent works around (a detector using a
+fallback, no agent running) are reported without failing.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -152,7 +153,11 @@ async def _detectors(config: Config, paths: Paths, secrets: SecretStore | None) 
     """Every detector probed at once (each may wait on a slow source, up to a timeout)."""
     section = Section("detectors")
     jobs = [_one_detector(module, factory, config, paths, secrets) for module, factory in DETECTORS]
-    for lines in await asyncio.gather(*jobs):
+    # python-xlib prints warnings (e.g. "Xlib.xauth: warning, no xauthority details
+    # available") straight to sys.stderr, which would land in the middle of the list.
+    with contextlib.redirect_stderr(io.StringIO()):
+        results = await asyncio.gather(*jobs)
+    for lines in results:
         section.lines.extend(lines)
     return section
 
@@ -211,7 +216,7 @@ async def _report(signal: str, detector: Any) -> list[str]:
         lines.append(f"{signal}{degraded}:")
         for report in reports:
             mark = "in use" if report.in_use else "not used"
-            detail = f": {report.detail}" if report.detail else ""
+            detail = f": {one_line(report.detail)}" if report.detail else ""
             lines.append(f"  {report.source} [{mark}]{detail}")
         if not reports:
             lines.append("  no sources")
@@ -261,11 +266,33 @@ async def _backends(config: Config, paths: Paths, secrets: SecretStore | None) -
                 text += f" ({report.detail})"
             if report.fix:
                 text += f"; fix: {report.fix}"
-            if report.status in (ProbeStatus.UNAUTHORISED, ProbeStatus.MISCONFIGURED):
+            if report.status in (ProbeStatus.UNREACHABLE, ProbeStatus.UNAUTHORISED):
+                section.block(f"{text} [{address(entry.base_url)}]")
+            elif report.status is ProbeStatus.MISCONFIGURED:
                 section.block(text)
             else:
                 section.add(text)
     return section
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """The first line of a library's message, bounded (pynput's X error runs to five lines)."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def address(url: str) -> str:
+    """``host:port`` of a backend URL (the default port of its scheme when none is given)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return url
+    host = parts.hostname or url
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port else host
 
 
 def _ipc(paths: Paths) -> Section:
