@@ -139,7 +139,7 @@ def _unhealthy(snapshot: Snapshot, *states: str) -> list[str]:
 def health_line(snapshot: Snapshot) -> str:
     """At most one short line about what is wrong, worst first; "" when all is well."""
     if _unhealthy(snapshot, "sign-in needed"):
-        return "Presence updates need you to sign in again" + DETAILS_SUFFIX
+        return "Sign-in needed for presence updates" + DETAILS_SUFFIX
     if _unhealthy(snapshot, "failing", "retrying"):
         return "Presence updates are failing" + DETAILS_SUFFIX
     if (snapshot.get("config") or {}).get("problems"):

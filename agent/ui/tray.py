@@ -140,6 +140,10 @@ class TrayController(QObject):
             self.status_window.set_snapshot(snapshot)
         if self.details_window is not None:
             self.details_window.set_lines(self.health_details())
+        if self.config is not None and set(snapshot.get("backends") or ()) != {
+            b.name for b in self.config.config.backends if b.enabled
+        }:
+            self.reload_config()  # changed under us (another tool, the CLI): re-read it
         if self.config is not None:
             vendors, addresses = self._backend_words()
             for notice in notices(previous, snapshot, self.config.config.ui, vendors, addresses):
@@ -151,7 +155,9 @@ class TrayController(QObject):
         from agent.doctor import address
 
         backends = self.config.config.backends if self.config is not None else ()
-        vendors = {b.name: vendor_name(b.type) for b in backends}
+        reported = self.snapshot.get("backends") or {}
+        vendors = {name: vendor_name(str(b.get("type") or "")) for name, b in reported.items()}
+        vendors.update({b.name: vendor_name(b.type) for b in backends})
         addresses = {b.name: address(b.base_url) for b in backends if b.base_url}
         return vendors, addresses
 
