@@ -3,7 +3,8 @@
 Off unless ``[ui] notifications`` is on. Then a change the user made is confirmed
 (the click may have been in a menu that closed before it applied), automatic changes
 are announced only with ``[ui] notify_automatic`` (people find "you are now away"
-noise by default), and a backend that starts failing is announced once.
+noise by default), and a backend that starts failing — or is failing when the tray
+starts — is announced once.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ def notices(
     addresses: Mapping[str, str] | None = None,
 ) -> list[Notice]:
     """The notifications for going from ``previous`` to ``current``."""
-    if previous is None or not ui.notifications:
+    if not ui.notifications:
         return []
     found = []
     manual = current.get("reason") in MANUAL_REASONS
-    if _shown(current) != _shown(previous) and (manual or ui.notify_automatic):
+    if previous is None:  # the tray just started: only a backend already in trouble is news
+        previous = {**current, "backends": {}}
+    elif _shown(current) != _shown(previous) and (manual or ui.notify_automatic):
         status = describe.status_of(current)
         label = current.get("label") or status.label
         body = [describe.plain_reason(str(current.get("reason_text") or "")).capitalize()]

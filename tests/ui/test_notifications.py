@@ -13,6 +13,9 @@ ON = UiSettings(notifications=True)
 def test_off_by_default() -> None:
     assert notices(AVAILABLE, AWAY, UiSettings()) == []
     assert notices(None, AWAY, ON) == []
+    failing = {**AWAY, "backends": {"work": {"state": "failing"}}}
+    assert [n.title for n in notices(None, failing, ON)] == ["Presence updates are failing"]
+    assert notices(None, failing, UiSettings()) == []
 
 
 def test_manual_changes_when_enabled_automatic_ones_only_when_asked() -> None:
