@@ -149,7 +149,7 @@ def probe_words(
     status: str, detail: str, vendor: str, address: str, secret_labels: list[str]
 ) -> str:
     """What a failed (or passed) connection test means and what to click next."""
-    secret = " or ".join(label.lower() for label in secret_labels) or "sign-in details"
+    secret = " or ".join(secret_labels) or "sign-in details"
     if status == "reachable":
         return f"Connected: {vendor} at {address} answered. Click Next to continue."
     if status == "unauthorised":
