@@ -43,15 +43,13 @@ FIELDS: dict[str, FieldWords] = {
     "account_id": FieldWords(
         "Account ID", "Your organization's account, from the admin portal.", "acc_1234567890"
     ),
-    "user_id": FieldWords(
-        "User ID", "Your user in that system (leave empty to use your profile's).", "user_123456"
-    ),
+    "user_id": FieldWords("User ID", "Empty: the user ID from your profile.", "user_123456"),
     "dnd_endpoint": FieldWords(
-        "Phone do-not-disturb", "Also silence your phone line while you are in Do not disturb."
+        "Phone do-not-disturb", "Silence your phone line during Do not disturb."
     ),
     "forward_when_away": FieldWords(
         "Forward calls when away",
-        "While you are Away, forward your calls to this number (empty: don't forward).",
+        "While you're Away, calls go to this number.",
         "+47 22 33 44 55",
     ),
     "source_id": FieldWords("Source ID", "The ID Calven gave this integration.", "src_42"),
@@ -63,7 +61,7 @@ FIELDS: dict[str, FieldWords] = {
     "source_user_id": FieldWords("Source user ID", "Your ID in the source system.", ""),
     "user_email": FieldWords("Email", "The email address the service knows you by.", ""),
     "present_statuses": FieldWords(
-        "Counts as present", "Statuses that show you as in the office (comma-separated)."
+        "Counts as present", "Statuses that count as in the office, comma-separated."
     ),
     "project_id": FieldWords("Project ID", "The Cord project of your organization.", "proj_1"),
     "group_id": FieldWords("Group ID", "The Cord group to show you in.", "staff"),
@@ -75,15 +73,13 @@ FIELDS: dict[str, FieldWords] = {
         "Company email domains", "Domains of your colleagues (comma-separated).", "example.com"
     ),
     "ignore_missing_invitations": FieldWords(
-        "Ignore missing invitations", "Don't report meetings without an essentry invitation."
+        "Ignore missing invitations", "Skip meetings that have no essentry invitation."
     ),
     "location_filter": FieldWords("Only these locations", "Location IDs to report (empty: all)."),
     "path": FieldWords("Journal file", "Where changes are written (empty: the default)."),
     "enabled": FieldWords("Enabled", "Send updates to this service."),
     "api_token": FieldWords("API token", "The token from your Audian profile page."),
-    "signing_secret": FieldWords(
-        "Signing secret", "Shared with your server, which uses it to check each request."
-    ),
+    "signing_secret": FieldWords("Signing secret", "Your server checks each request with it."),
     "api_key": FieldWords("API key", "The key from your administrator."),
     "client_secret": FieldWords("Client secret", "The secret from your administrator."),
     "hmac_secret": FieldWords("Signing secret", "Used to sign requests, if your admin set one."),
@@ -146,25 +142,39 @@ def setup_problem(problem: str) -> str:
 
 
 def probe_words(
-    status: str, detail: str, vendor: str, address: str, secret_labels: list[str]
+    status: str,
+    detail: str,
+    vendor: str,
+    address: str,
+    secret_labels: list[str],
+    in_wizard: bool = True,
 ) -> str:
-    """What a failed (or passed) connection test means and what to click next."""
+    """What a failed (or passed) connection test means and what to click next.
+
+    ``in_wizard``: the fields are one page back; in Settings they are right above.
+    """
     secret = " or ".join(secret_labels) or "sign-in details"
+    back = "Click Back and " if in_wizard else ""
+    fields = "click Back" if in_wizard else "see above"
     if status == "reachable":
-        return f"Connected: {vendor} at {address} answered. Click Next to continue."
+        return f"Connected: {vendor} at {address} answered." + (
+            " Click Next to continue." if in_wizard else ""
+        )
     if status == "unauthorised":
         return (
             f"{vendor} at {address} did not accept your {secret}. "
-            "Click Back, enter it again, then test again."
+            f"{back}{'e' if in_wizard else 'E'}nter it again, then test again."
         )
     if status == "unreachable":
         return (
             f"Could not reach {address}. Check that this computer is online (or on your "
-            "company's VPN) and that the server address is right (click Back), then test again."
+            f"company's VPN) and that the server address is right ({fields}), then test again."
         )
     if "stored" in detail or "secret" in detail:
-        return f"The {secret} is missing. Click Back and enter it, then test again."
+        return (
+            f"The {secret} is missing. {back}{'e' if in_wizard else 'E'}nter it, then test again."
+        )
     return (
-        f"{vendor} did not accept these settings. Click Back and check each field, "
-        "or ask your administrator for the right values."
+        f"{vendor} did not accept these settings. {back}{'c' if in_wizard else 'C'}heck each "
+        "field, or ask your administrator for the right values."
     )

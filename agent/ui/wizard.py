@@ -31,7 +31,7 @@ from agent.backends.registry import BACKEND_TYPES
 from agent.core.durations import format_duration
 from agent.doctor import address
 from agent.ui.settings.backend_fields import OptionField, option_fields, secret_fields
-from agent.ui.settings.document import ConfigDocument
+from agent.ui.settings.document import ConfigDocument, write_atomically
 from agent.ui.settings.window import SaveResult, Secrets, save_settings
 from agent.ui.vendor_words import (
     SERVER_EXAMPLES,
@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 PAGE_BACKEND, PAGE_FIELDS, PAGE_TEST, PAGE_PREFERENCES = range(4)
 SERVER_TYPES = tuple(t for t in BACKEND_TYPES if t != "local")
 CHOOSE = "Choose your presence system…"
-TEXT_KINDS = ("text", "integer", "texts")
+HINT_COLOUR = "palette(placeholder-text)"
+ERROR_COLOUR = "#b3261e"
 
 
 def hint(text: str) -> QLabel:
@@ -57,7 +58,7 @@ def hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setObjectName("hint")
-    label.setStyleSheet("color: palette(placeholder-text);")
+    label.setStyleSheet(f"color: {HINT_COLOUR};")
     return label
 
 
@@ -112,7 +113,7 @@ class FieldsPage(QWizardPage):
         self.setTitle("Connection")
         self.form = QFormLayout(self)
         self.widgets: dict[str, QLineEdit | QCheckBox | QComboBox] = {}
-        self.errors: dict[str, QLabel] = {}
+        self.notes: dict[str, QLabel] = {}
         self._fields: dict[str, OptionField] = {}
         self._required_secret = ""
 
@@ -124,7 +125,7 @@ class FieldsPage(QWizardPage):
         )
         while self.form.rowCount():
             self.form.removeRow(0)
-        self.widgets, self.errors = {}, {}
+        self.widgets, self.notes = {}, {}
         self._fields = {f.key: f for f in option_fields(kind)}
         url = QLineEdit()
         url.setPlaceholderText("e.g. " + SERVER_EXAMPLES.get(kind, "https://presence.example.com"))
@@ -166,28 +167,26 @@ class FieldsPage(QWizardPage):
         widget.setObjectName(key)
         widget.setProperty("required", required)
         self.widgets[key] = widget
-        error = QLabel()
-        error.setObjectName(f"error:{key}")
-        error.setWordWrap(True)
-        error.setStyleSheet("color: #b3261e;")
-        error.setVisible(False)
-        self.errors[key] = error
+        # One line under the field: what it is for, or (in red) what is wrong as typed.
+        # Swapping the text keeps the page's layout still while the user types.
+        note = hint(words.help or " ")
+        note.setProperty("help", words.help or " ")
+        self.notes[key] = note
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(1)
         column.addWidget(widget)
-        if words.help:
-            column.addWidget(hint(words.help))
-        column.addWidget(error)
+        column.addWidget(note)
         self.form.addRow(words.label + ("" if required else " (optional)"), box)
         if isinstance(widget, QLineEdit):
             widget.textChanged.connect(lambda _=None, k=key: self._typed(k))
 
     def _typed(self, key: str) -> None:
         problem = self.problem(key)
-        self.errors[key].setText(problem)
-        self.errors[key].setVisible(bool(problem))
+        note = self.notes[key]
+        note.setText(problem or str(note.property("help")))
+        note.setStyleSheet(f"color: {ERROR_COLOUR if problem else HINT_COLOUR};")
         self.completeChanged.emit()
 
     def problem(self, key: str) -> str:
@@ -303,7 +302,7 @@ class FirstRunWizard(QWizard):
         self.finished_saving = False
         self.cleaned_up = False
         self._written: WizardTrace = WizardTrace()
-        self.resize(600, 520)
+        self.resize(640, 540)
 
     def document(self) -> tuple[ConfigDocument, Secrets]:
         kind = self.backend_page.chosen()
@@ -419,24 +418,26 @@ class WizardTrace:
     """
 
     def __init__(self) -> None:
-        self.created_file = False
+        self.touched = False
+        self.original: str | None = None
+        """The file's text before the wizard first wrote it (None: there was no file)."""
         self.secrets: set[tuple[str, str]] = set()
 
-    @property
-    def touched(self) -> bool:
-        return self.created_file or bool(self.secrets)
-
     def save(self, paths: Paths, text: str, secrets: Secrets) -> SaveResult:
-        existed = paths.config_file.exists()
+        before = paths.config_file.read_text("utf-8") if paths.config_file.exists() else None
         result = save_settings(paths, text, secrets)
         if not result.problems:
-            self.created_file = self.created_file or not existed
+            if not self.touched:
+                self.original = before
+            self.touched = True
             self.secrets.update((backend, name) for backend, name, _ in secrets)
         return result
 
     def undo(self, paths: Paths) -> None:
-        if self.created_file:
+        if self.original is None:
             paths.config_file.unlink(missing_ok=True)
+        else:
+            write_atomically(paths.config_file, self.original)
         if self.secrets:
             from agent.secrets import NoKeyringError, SecretStore
 
@@ -446,7 +447,8 @@ class WizardTrace:
                     store.delete(backend, name)
                 except NoKeyringError:
                     break
-        self.created_file = False
+        self.touched = False
+        self.original = None
         self.secrets.clear()
 
 

@@ -76,7 +76,9 @@ def test_backend_secret_goes_to_the_keyring_not_the_file(
 
     wait_for(qtbot, shown_as_stored, "the secret shown as stored")
     backends.test_button.click()
-    wait_for(qtbot, lambda: ":" in backends.result.text(), "the probe result", 20)
+    wait_for(qtbot, lambda: "reach" in backends.result.text(), "the probe", 20)
+    assert backends.result.text().startswith("Could not reach 127.0.0.1:9."), backends.result.text()
+    assert "`" not in backends.result.text() and "Back" not in backends.result.text()
 
 
 def test_rules_and_locations_are_saved_in_order(

@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from agent.backends.registry import BACKEND_TYPES
+from agent.doctor import address
 from agent.ui.settings.backend_fields import (
     OptionField,
     option_fields,
     secret_fields,
 )
 from agent.ui.settings.form import LOCKED_TEXT, is_locked, locked_label, locked_text
-from agent.ui.vendor_words import field_words, vendor_name
+from agent.ui.vendor_words import field_words, probe_words, vendor_name
 
 if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
@@ -127,6 +128,7 @@ class BackendsTab(QWidget):
     def _show_stored(self, stored: Any) -> None:
         self._stored = set(stored or ())
         if self._current >= 0:
+            self._pull()  # keep what was typed while the keyring was being read
             self._build_form(self._entries[self._current])
 
     def store(self, doc: ConfigDocument, secrets: Secrets) -> None:
@@ -291,17 +293,28 @@ class BackendsTab(QWidget):
             save(then=lambda: self._probe(name))
 
     def _probe(self, name: str) -> None:
-        self._controller.service.call({"cmd": "test_backend", "name": name}, self._show_probe)
+        self._controller.service.call(
+            {"cmd": "test_backend", "name": name}, lambda reply: self._show_probe(name, reply)
+        )
 
-    def _show_probe(self, reply: dict[str, Any]) -> None:
+    def _show_probe(self, name: str, reply: dict[str, Any]) -> None:
         if not reply.get("ok"):
-            self.result.setText(f"✗ {reply.get('error', 'the test failed')}")
+            self.result.setText("The test could not run. Save your changes, then test again.")
             return
         probe = reply.get("probe") or {}
-        text = f"{probe.get('status', '?')}: {probe.get('detail', '')}"
-        if probe.get("fix"):
-            text += f"\n{probe['fix']}"
-        self.result.setText(text)
+        entry = next((e for e in self._entries if e.get("name") == name), {})
+        kind = str(entry.get("type", ""))
+        secrets = [field_words(f).label for f in secret_fields(kind)]
+        self.result.setText(
+            probe_words(
+                str(probe.get("status") or ""),
+                str(probe.get("detail") or ""),
+                vendor_name(kind),
+                address(str(entry.get("base_url") or "")),
+                secrets[:1] if len(secrets) == 1 else ["password or token"],
+                in_wizard=False,
+            )
+        )
 
 
 def _widget_value(widget: QWidget) -> Any:

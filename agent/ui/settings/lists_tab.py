@@ -97,14 +97,17 @@ class RulesTab(EntriesTab):
     columns = (
         Column("condition", "When", "choice", CONDITIONS, "activeCall", CONDITION_LABELS),
         Column("location", "At location", "choice", ("",), "", ("Any",)),
-        Column("after", "After (e.g. 10m)"),
+        Column("after", "After"),
         Column("set_status", "Set status to", "choice", STATUS_CHOICES, "busy", STATUS_LABELS),
         Column("message", "Message"),
     )
 
     def __init__(self, controller: TrayController) -> None:
         super().__init__(controller)
-        note = QLabel(DEFAULT_RULES_NOTE + " The first matching rule wins.")
+        note = QLabel(
+            DEFAULT_RULES_NOTE + " The first matching rule wins. “After” is how long the "
+            "condition must last first, e.g. 10m."
+        )
         note.setWordWrap(True)
         self.layout_.insertWidget(0, note)
 
