@@ -94,7 +94,8 @@ def shoot(widget: QWidget, name: str) -> Path:
     }
     assert len(colours) > 3, f"{name} looks blank"
     # 8-bit palette: the README's images stay small (tens of kB).
-    small = image.convertToFormat(QImage.Format.Format_Indexed8)
+    flags = Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.AvoidDither
+    small = image.convertToFormat(QImage.Format.Format_Indexed8, flags)
     assert small.save(str(path), "PNG", 9)
     return path
 
