@@ -236,6 +236,7 @@ async def _backends(config: Config, paths: Paths, secrets: SecretStore | None) -
     import httpx
 
     from agent.backends.base import ProbeStatus
+    from agent.backends.http import host_and_port
     from agent.core.clock import SystemClock
     from agent.secrets import SecretStore
 
@@ -267,7 +268,7 @@ async def _backends(config: Config, paths: Paths, secrets: SecretStore | None) -
             if report.fix:
                 text += f"; fix: {report.fix}"
             if report.status in (ProbeStatus.UNREACHABLE, ProbeStatus.UNAUTHORISED):
-                section.block(f"{text} [{address(entry.base_url)}]")
+                section.block(f"{text} [{host_and_port(entry.base_url)}]")
             elif report.status is ProbeStatus.MISCONFIGURED:
                 section.block(text)
             else:
@@ -279,20 +280,6 @@ def one_line(text: str, limit: int = 200) -> str:
     """The first line of a library's message, bounded (pynput's X error runs to five lines)."""
     first = text.strip().splitlines()[0] if text.strip() else ""
     return first if len(first) <= limit else first[: limit - 1] + "…"
-
-
-def address(url: str) -> str:
-    """``host:port`` of a backend URL (the default port of its scheme when none is given)."""
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
-    except ValueError:
-        return url
-    host = parts.hostname or url
-    host = f"[{host}]" if ":" in host else host
-    return f"{host}:{port}" if port else host
 
 
 def _ipc(paths: Paths) -> Section:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import socket
 import uuid
 
+from agent.backends.http import host_and_port
 from agent.config.paths import Paths
-from agent.doctor import address, one_line
+from agent.doctor import one_line
 from agent.secrets import SecretStore
 from tests.support import run_cli as cli
 
@@ -43,8 +44,8 @@ def test_an_unreachable_backend_is_a_blocking_problem_naming_host_and_port(
 
 
 def test_address_and_one_line() -> None:
-    assert address("https://api.audian.com/v2") == "api.audian.com:443"
-    assert address("http://127.0.0.1:8080/x") == "127.0.0.1:8080"
-    assert address("https://[::1]:9/") == "[::1]:9"
+    assert host_and_port("https://api.audian.com/v2") == "api.audian.com:443"
+    assert host_and_port("http://127.0.0.1:8080/x") == "127.0.0.1:8080"
+    assert host_and_port("https://[::1]:9/") == "[::1]:9"
     assert one_line("first\n\nTry one of the following") == "first"
     assert one_line("x" * 500).endswith("…") and len(one_line("x" * 500)) == 200

@@ -152,13 +152,13 @@ class TrayController(QObject):
 
     def _backend_words(self) -> tuple[dict[str, str], dict[str, str]]:
         """Per configured backend name: the vendor's name and the server's host:port."""
-        from agent.doctor import address
+        from agent.backends.http import host_and_port
 
         backends = self.config.config.backends if self.config is not None else ()
         reported = self.snapshot.get("backends") or {}
         vendors = {name: vendor_name(str(b.get("type") or "")) for name, b in reported.items()}
         vendors.update({b.name: vendor_name(b.type) for b in backends})
-        addresses = {b.name: address(b.base_url) for b in backends if b.base_url}
+        addresses = {b.name: host_and_port(b.base_url) for b in backends if b.base_url}
         return vendors, addresses
 
     def health_details(self) -> list[str]:

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from agent.backends.http import host_and_port
 from agent.backends.registry import BACKEND_TYPES
 from agent.core.durations import format_duration
-from agent.doctor import address
 from agent.ui.settings.backend_fields import OptionField, option_fields, secret_fields
 from agent.ui.settings.document import ConfigDocument, write_atomically
 from agent.ui.settings.window import SaveResult, Secrets, save_settings
@@ -347,7 +347,7 @@ class FirstRunWizard(QWizard):
     def _show_probe(self, reply: dict[str, Any]) -> None:
         kind = self.backend_page.chosen()
         url = self.fields_page.widgets["base_url"]
-        where = address(url.text().strip()) if isinstance(url, QLineEdit) else ""
+        where = host_and_port(url.text().strip()) if isinstance(url, QLineEdit) else ""
         if not reply.get("ok"):
             self.test_page.show_result(
                 "problem",

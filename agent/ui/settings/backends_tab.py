@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent.backends.http import host_and_port
 from agent.backends.registry import BACKEND_TYPES
-from agent.doctor import address
 from agent.ui.settings.backend_fields import (
     OptionField,
     option_fields,
@@ -310,7 +310,7 @@ class BackendsTab(QWidget):
                 str(probe.get("status") or ""),
                 str(probe.get("detail") or ""),
                 vendor_name(kind),
-                address(str(entry.get("base_url") or "")),
+                host_and_port(str(entry.get("base_url") or "")),
                 secrets[:1] if len(secrets) == 1 else ["password or token"],
                 in_wizard=False,
             )
