@@ -111,6 +111,7 @@ def test_a_refused_file_is_not_written(qtbot: Any, controller: Any, agent_paths:
     window.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     wait_for(qtbot, lambda: window.message.text().startswith("Not saved"), "the refusal")
     assert "base_url" in window.message.text()
+    assert str(agent_paths.config_file.parent) not in window.message.text()
     assert agent_paths.config_file.read_text(encoding="utf-8") == before
 
 

@@ -176,7 +176,7 @@ class SettingsWindow(QWidget):
             self.message.setText("Saving failed; see the log.")
             return
         if result.problems:
-            self.message.setText("Not saved:\n" + "\n".join(result.problems))
+            self.message.setText("Not saved:\n" + "\n".join(_in_words(p) for p in result.problems))
             return
         self.message.setText("Saved. Applying…")
         self.controller.service.call({"cmd": "reload"}, lambda r: self._applied(r, then))
@@ -186,7 +186,7 @@ class SettingsWindow(QWidget):
         if problems:
             self.message.setText(
                 "Saved, but the agent kept its old settings:\n"
-                + "\n".join(str(p) for p in problems)
+                + "\n".join(_in_words(str(p)) for p in problems)
             )
         else:
             self.message.setText("Saved and applied.")
