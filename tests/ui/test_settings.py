@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit
@@ -20,6 +22,21 @@ def open_settings(qtbot: Any, controller: Any, tab: str = "") -> Any:
     wait_for(qtbot, lambda: window.doc is not None and window.loaded is not None, "the tabs")
     assert window.isVisible()
     return window
+
+
+@contextmanager
+def settings_under_policy(qtbot: Any, paths: Paths, policy: str) -> Iterator[tuple[Any, Any]]:
+    """A tray started under ``policy``, with its settings window open."""
+    from agent.ui.tray import TrayController
+
+    paths.policy_file.write_text(policy, encoding="utf-8")
+    tray = TrayController(paths, DAEMON)
+    tray.start()
+    try:
+        wait_for(qtbot, lambda: tray.snapshot and tray.config, "the first snapshot")
+        yield tray, open_settings(qtbot, tray)
+    finally:
+        close_all(tray)
 
 
 def save(qtbot: Any, window: Any) -> None:
@@ -118,16 +135,8 @@ def test_a_refused_file_is_not_written(qtbot: Any, controller: Any, agent_paths:
 def test_locked_keys_are_disabled(
     qtbot: Any, agent_paths: Paths, config_file: Any, tray_host: Any
 ) -> None:
-    from agent.ui.tray import TrayController
-
-    agent_paths.policy_file.write_text(
-        '[enforced]\nIdleAwayAfter = "15m"\nHiddenMenuItems = ["pause"]\n', encoding="utf-8"
-    )
-    tray = TrayController(agent_paths, DAEMON)
-    tray.start()
-    try:
-        wait_for(qtbot, lambda: tray.snapshot and tray.config, "the first snapshot")
-        window = open_settings(qtbot, tray)
+    policy = '[enforced]\nIdleAwayAfter = "15m"\nHiddenMenuItems = ["pause"]\n'
+    with settings_under_policy(qtbot, agent_paths, policy) as (tray, window):
         general = window.pages[0]
         assert general.away_after.value() == 15
         assert not general.away_after.isEnabled()
@@ -136,8 +145,6 @@ def test_locked_keys_are_disabled(
         assert general.notifications.isEnabled()
         save(qtbot, window)
         assert "15m" not in agent_paths.config_file.read_text(encoding="utf-8")
-    finally:
-        close_all(tray)
 
 
 def test_diagnostics_report_and_copy(qtbot: Any, controller: Any) -> None:
@@ -188,17 +195,8 @@ def test_secret_calendar_address_goes_to_the_keyring(
 def test_everything_locked_names_the_organisation_and_disables_save(
     qtbot: Any, agent_paths: Paths, config_file: Any, tray_host: Any
 ) -> None:
-    from agent.ui.tray import TrayController
-
-    agent_paths.policy_file.write_text(
-        '[enforced]\nManagedByOrganizationName = "Example Corp"\nLockSettings = true\n',
-        encoding="utf-8",
-    )
-    tray = TrayController(agent_paths, DAEMON)
-    tray.start()
-    try:
-        wait_for(qtbot, lambda: tray.snapshot and tray.config, "the first snapshot")
-        window = open_settings(qtbot, tray)
+    policy = '[enforced]\nManagedByOrganizationName = "Example Corp"\nLockSettings = true\n'
+    with settings_under_policy(qtbot, agent_paths, policy) as (_, window):
         general = window.pages[0]
         note = general.form._notes["idle.away_after"]
         assert note.text() == "Managed by Example Corp" and note.isVisibleTo(window)
@@ -207,8 +205,6 @@ def test_everything_locked_names_the_organisation_and_disables_save(
         assert window.pages[1].entries.locked_note.text() == "Managed by Example Corp"
         assert not window.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
         assert "can't be changed" in window.message.text()
-    finally:
-        close_all(tray)
 
 
 def test_closing_with_unsaved_edits_asks_then_saves_or_discards(
