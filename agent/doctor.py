@@ -265,7 +265,7 @@ async def _backends(config: Config, paths: Paths, secrets: SecretStore | None) -
             text = f"{label}: {report.status.value}"
             if report.detail:
                 text += f" ({report.detail})"
-            if report.fix:
+            if report.fix and report.fix not in report.detail:  # said once is enough
                 text += f"; fix: {report.fix}"
             if report.status in (ProbeStatus.UNREACHABLE, ProbeStatus.UNAUTHORISED):
                 section.block(f"{text} [{host_and_port(entry.base_url)}]")

@@ -49,3 +49,13 @@ def test_address_and_one_line() -> None:
     assert host_and_port("https://[::1]:9/") == "[::1]:9"
     assert one_line("first\n\nTry one of the following") == "first"
     assert one_line("x" * 500).endswith("…") and len(one_line("x" * 500)) == 200
+
+
+def test_a_missing_secret_names_its_command_once(agent_paths: Paths) -> None:
+    agent_paths.config_file.write_text(
+        '[[backends]]\nname = "nosecret"\ntype = "webhook"\nbase_url = "http://127.0.0.1:9/"\n'
+    )
+    done = cli("doctor")
+    assert done.returncode == 1
+    line = next(line for line in done.stdout.splitlines() if "nosecret (webhook)" in line)
+    assert line.count("presence-agent secret set nosecret signing_secret") == 1, line
