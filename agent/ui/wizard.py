@@ -31,8 +31,8 @@ from agent.backends.http import host_and_port
 from agent.backends.registry import BACKEND_TYPES
 from agent.core.durations import format_duration
 from agent.ui.settings.backend_fields import OptionField, option_fields, secret_fields
-from agent.ui.settings.document import ConfigDocument, write_atomically
-from agent.ui.settings.window import SaveResult, Secrets, save_settings
+from agent.ui.settings.document import ConfigDocument
+from agent.ui.settings.window import SaveResult, Secrets
 from agent.ui.vendor_words import (
     SERVER_EXAMPLES,
     field_words,
@@ -41,9 +41,9 @@ from agent.ui.vendor_words import (
     url_problem,
     vendor_name,
 )
+from agent.ui.wizard_trace import WizardTrace
 
 if TYPE_CHECKING:
-    from agent.config.paths import Paths
     from agent.ui.tray import TrayController
 
 PAGE_BACKEND, PAGE_FIELDS, PAGE_TEST, PAGE_PREFERENCES = range(4)
@@ -409,47 +409,6 @@ class FirstRunWizard(QWizard):
             QWizard.accept(self)
 
         self._write(saved)
-
-
-class WizardTrace:
-    """What the wizard wrote (a new config file, keyring items), so Cancel can take it back.
-
-    Runs on the link's worker thread, one call at a time.
-    """
-
-    def __init__(self) -> None:
-        self.touched = False
-        self.original: str | None = None
-        """The file's text before the wizard first wrote it (None: there was no file)."""
-        self.secrets: set[tuple[str, str]] = set()
-
-    def save(self, paths: Paths, text: str, secrets: Secrets) -> SaveResult:
-        before = paths.config_file.read_text("utf-8") if paths.config_file.exists() else None
-        result = save_settings(paths, text, secrets)
-        if not result.problems:
-            if not self.touched:
-                self.original = before
-            self.touched = True
-            self.secrets.update((backend, name) for backend, name, _ in secrets)
-        return result
-
-    def undo(self, paths: Paths) -> None:
-        if self.original is None:
-            paths.config_file.unlink(missing_ok=True)
-        else:
-            write_atomically(paths.config_file, self.original)
-        if self.secrets:
-            from agent.secrets import NoKeyringError, SecretStore
-
-            store = SecretStore()
-            for backend, name in sorted(self.secrets):
-                try:
-                    store.delete(backend, name)
-                except NoKeyringError:
-                    break
-        self.touched = False
-        self.original = None
-        self.secrets.clear()
 
 
 def _autostart(enabled: bool, policy: str) -> None:
