@@ -39,6 +39,7 @@ from agent.core.engine import Engine, EngineSettings
 from agent.core.model import PresenceChange, PresenceState, Status
 from agent.core.routing import ObservationRouter
 from agent.core.signals import Observation, SleepObserved
+from agent.history import ChangeHistory
 from agent.protocol import ActivatingSnapshot, Reply, Request, Snapshot
 from agent.snapshot import build_snapshot, detection_summary, health
 from agent.state_file import StateFile
@@ -98,6 +99,7 @@ class AgentService:
         self._ipc: IpcServer | None = None
         self._stop: asyncio.Event | None = None
         self._router: ObservationRouter | None = None
+        self.history = ChangeHistory()
 
     # -- life cycle ---------------------------------------------------------------
 
@@ -428,6 +430,7 @@ class AgentService:
             f" until {state.until.isoformat()}" if state.until else "",
             state.reason,
         )
+        self.history.record(change, self.engine.snapshot()["reason_text"])
         if self._dispatcher is not None:
             self._dispatcher.submit(change)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from agent.cli.exit_codes import ExitCode
 from agent.core.model import Location, Status
+from agent.history import HISTORY_LIMIT, ChangeHistory
 from agent.protocol import Reply, Request
 
 if TYPE_CHECKING:
@@ -40,6 +41,9 @@ class CommandTarget(Protocol):
 
     @property
     def ui_attached(self) -> bool: ...
+
+    @property
+    def history(self) -> ChangeHistory: ...
 
     def snapshot(self) -> Snapshot: ...
 
@@ -81,6 +85,10 @@ def _changed(target: CommandTarget) -> Answer:
 
 async def _status(target: CommandTarget, request: Request) -> Answer:
     return {"snapshot": target.snapshot()}
+
+
+async def _history(target: CommandTarget, request: Request) -> Answer:
+    return {"changes": target.history.newest(_limit(request.get("limit")))}
 
 
 async def _set(target: CommandTarget, request: Request) -> Answer:
@@ -138,6 +146,7 @@ async def _activate(target: CommandTarget, request: Request) -> Answer:
 
 COMMANDS: dict[str, Callable[[CommandTarget, Request], Awaitable[Answer]]] = {
     "status": _status,
+    "history": _history,
     "set": _set,
     "clear": _clear,
     "pause": _pause,
@@ -150,6 +159,14 @@ COMMANDS: dict[str, Callable[[CommandTarget, Request], Awaitable[Answer]]] = {
     "activate": _activate,
 }
 """Every command by its ``cmd`` name (a public contract: the CLI and the tray send these)."""
+
+
+def _limit(value: object) -> int:
+    if value is None:
+        return HISTORY_LIMIT
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BadRequest(f"limit must be a whole number of changes, not {value!r}")
+    return value
 
 
 def _parse_status(value: object) -> Status:

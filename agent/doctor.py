@@ -3,15 +3,16 @@
 Each section gathers facts independently, so one broken part (no keyring, a
 backend down) never hides the others. A *blocking* problem (the config cannot be
 used, a backend is misconfigured or refuses our credentials, secrets are needed but
-no keyring works) makes the exit status 1; things the agent survives (a detector
-using a fallback, a backend unreachable right now, no agent running) are reported
-without failing.
+no keyring works, a backend cannot be reached) makes the exit status 1: the user's
+presence is not getting through. Things the agent works around (a detector using a
+fallback, no agent running) are reported without failing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -151,7 +152,11 @@ async def _detectors(config: Config, paths: Paths, secrets: SecretStore | None) 
     section = Section("detectors")
     parts = DetectorParts(config, paths, secrets or SecretStore())
     jobs = [_one_detector(signal, build, parts) for signal, build in DETECTOR_BUILDERS]
-    for lines in await asyncio.gather(*jobs):
+    # python-xlib prints warnings (e.g. "Xlib.xauth: warning, no xauthority details
+    # available") straight to sys.stderr, which would land in the middle of the list.
+    with contextlib.redirect_stderr(io.StringIO()):
+        results = await asyncio.gather(*jobs)
+    for lines in results:
         section.lines.extend(lines)
     return section
 
@@ -181,7 +186,7 @@ async def _report(signal: str, detector: Detector) -> list[str]:
         lines.append(f"{signal}{degraded}:")
         for report in reports:
             mark = "in use" if report.in_use else "not used"
-            detail = f": {report.detail}" if report.detail else ""
+            detail = f": {one_line(report.detail)}" if report.detail else ""
             lines.append(f"  {report.source} [{mark}]{detail}")
         if not reports:
             lines.append("  no sources")
@@ -197,6 +202,7 @@ async def _backends(config: Config, paths: Paths, secrets: SecretStore | None) -
 
     from agent.backends import registry
     from agent.backends.base import ProbeStatus
+    from agent.backends.http import host_and_port
     from agent.core.clock import SystemClock
     from agent.secrets import SecretStore
 
@@ -225,13 +231,21 @@ async def _backends(config: Config, paths: Paths, secrets: SecretStore | None) -
             text = f"{label}: {report.status.value}"
             if report.detail:
                 text += f" ({report.detail})"
-            if report.fix:
+            if report.fix and report.fix not in report.detail:  # said once is enough
                 text += f"; fix: {report.fix}"
-            if report.status in (ProbeStatus.UNAUTHORISED, ProbeStatus.MISCONFIGURED):
+            if report.status in (ProbeStatus.UNREACHABLE, ProbeStatus.UNAUTHORISED):
+                section.block(f"{text} [{host_and_port(entry.base_url)}]")
+            elif report.status is ProbeStatus.MISCONFIGURED:
                 section.block(text)
             else:
                 section.add(text)
     return section
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """The first line of a library's message, bounded (pynput's X error runs to five lines)."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def _ipc(paths: Paths) -> Section:

@@ -23,6 +23,7 @@ Request = TypedDict(
         "location": str | None,
         "backend": str,
         "name": str,
+        "limit": int,
     },
     total=False,
 )
@@ -88,6 +89,16 @@ class ProbeView(TypedDict):
     fix: str
 
 
+class ReportedChange(TypedDict):
+    """One change in the agent's own history ("Recent changes"), newest first."""
+
+    at: str
+    status: str
+    message: str
+    reason: str
+    reason_text: str
+
+
 class Reply(TypedDict, total=False):
     """The answer to a :data:`Request`; ``code`` is an exit code of the command line."""
 
@@ -97,5 +108,6 @@ class Reply(TypedDict, total=False):
     snapshot: Snapshot
     problems: list[str]
     probe: ProbeView
+    changes: list[ReportedChange]
     ui: bool
     subscribed: Literal[True]

@@ -12,6 +12,7 @@ from agent.commands import COMMANDS, CommandTarget, execute
 from agent.config.schema import Config
 from agent.core.clock import ManualClock
 from agent.core.engine import Engine, EngineSettings
+from agent.history import ChangeHistory
 from agent.snapshot import Snapshot
 
 
@@ -24,6 +25,7 @@ class Target:
         )
         self.config = Config()
         self.ui_attached = False
+        self.history = ChangeHistory()
         self.changes: list[bool] = []
         self.stopped = False
 
@@ -54,6 +56,7 @@ def run(target: CommandTarget, request: dict[str, Any]) -> dict[str, Any]:
 def test_the_command_names_are_the_public_contract() -> None:
     assert set(COMMANDS) == {
         "status",
+        "history",
         "set",
         "clear",
         "pause",
@@ -65,6 +68,13 @@ def test_the_command_names_are_the_public_contract() -> None:
         "quit",
         "activate",
     }
+
+
+def test_history_is_bounded_and_a_bad_limit_is_bad_input() -> None:
+    target = Target()
+    assert run(target, {"cmd": "history", "limit": 3}) == {"ok": True, "changes": []}
+    reply = run(target, {"cmd": "history", "limit": -1})
+    assert reply["ok"] is False and reply["code"] == 2
 
 
 def test_a_change_is_carried_out_and_reported() -> None:

@@ -55,8 +55,20 @@ def test_only_the_fail_keyring_gives_an_actionable_error() -> None:
     assert "gnome-keyring" in str(caught.value) and "keyrings.alt" in str(caught.value)
 
 
+def _configure(paths: Paths, *names: str) -> None:
+    """A config with a Cord backend per name (its secret fields: project_secret, token)."""
+    paths.config_file.write_text(
+        "".join(
+            f'[[backends]]\nname = "{n}"\ntype = "cord"\nbase_url = "http://127.0.0.1:9/"\n'
+            'project_id = "p"\nuser_id = "u"\n'
+            for n in names
+        )
+    )
+
+
 def test_cli_without_a_usable_keyring_fails_with_the_fix(agent_paths: Paths) -> None:
     only_fail = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    _configure(agent_paths, "hook")
     for args, stdin in ((("set", "hook", "token"), "plain-value\n"), (("list",), "")):
         done = cli("secret", *args, stdin=stdin, env=only_fail)
         assert done.returncode == 1 and "No usable keyring" in done.stderr
@@ -67,6 +79,7 @@ def test_cli_without_a_usable_keyring_fails_with_the_fix(agent_paths: Paths) -> 
 
 def test_cli_secret_commands(agent_paths: Paths) -> None:
     backend = f"c-{uuid.uuid4().hex[:8]}"
+    _configure(agent_paths, backend)
     stored = cli("secret", "set", backend, "token", stdin="s3cret-from-stdin\n")
     assert stored.returncode == 0, stored.stderr
     assert "s3cret" not in stored.stdout + stored.stderr
@@ -84,10 +97,11 @@ def test_secret_typed_on_a_terminal_is_not_echoed(agent_paths: Paths) -> None:
     import sys
 
     backend = f"t-{uuid.uuid4().hex[:8]}"
+    _configure(agent_paths, backend)
     typed = f"typed-{uuid.uuid4().hex}"
     pid, fd = pty.fork()  # the child's controlling terminal is this pty, as in a shell
     if pid == 0:
-        os.execv(sys.executable, [sys.executable, "-m", "agent", "secret", "set", backend, "t"])
+        os.execv(sys.executable, [sys.executable, "-m", "agent", "secret", "set", backend, "token"])
     seen = b""
 
     def read_until(done: Callable[[bytes], bool], timeout: float = 20) -> None:
@@ -113,15 +127,14 @@ def test_secret_typed_on_a_terminal_is_not_echoed(agent_paths: Paths) -> None:
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0, seen
     assert typed.encode() not in seen
-    assert SecretStore().get(backend, "t") == typed
-    SecretStore().delete(backend, "t")
+    assert SecretStore().get(backend, "token") == typed
+    SecretStore().delete(backend, "token")
 
 
 def test_no_secret_reaches_the_log(agent_paths: Paths) -> None:
     """Run the agent with a keyring secret in use, then grep every log file for it."""
     secret = f"whsec-{uuid.uuid4().hex}"
     with WebhookServer(secret=secret) as server:
-        assert cli("secret", "set", "hook", "signing_secret", stdin=secret).returncode == 0
         agent_paths.config_file.write_text(
             f"""[general]
 log_level = "debug"
@@ -132,6 +145,7 @@ type = "webhook"
 base_url = "{server.base_url}"
 """
         )
+        assert cli("secret", "set", "hook", "signing_secret", stdin=secret).returncode == 0
         run = AgentRun.start(agent_paths)
         try:
             # Accepted means signed with the keyring secret: the secret was really used.

@@ -90,6 +90,18 @@ def _char_name(char: str) -> str:
     return names.get(char, f"the character {char!r}")
 
 
+def host_and_port(url: str) -> str:
+    """``host:port`` of a backend URL (the default port of its scheme when none is given)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return url
+    host = parts.hostname or url
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port else host
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` (a name or an address) is this machine."""
     if host.lower() in _LOOPBACK_NAMES:

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from agent.cli.exit_codes import CliError, ExitCode
-from agent.secret_names import is_calendar_owner, keyring_user
+from agent.secret_names import CALENDAR_URL_FIELD, calendar_owner, keyring_user
 
 
 def register(commands: Any) -> None:
@@ -47,8 +47,7 @@ def _read_value(backend: str, field: str) -> str:
 
 def set_secret(args: argparse.Namespace) -> int:
     _check_name(args.backend, args.field)
-    for warning in _field_warnings(args.backend, args.field):
-        print(f"presence-agent: warning: {warning}", file=sys.stderr)
+    _check_known(args.backend, args.field)
     value = _read_value(args.backend, args.field)
     if not value:
         raise CliError("no secret given on stdin; nothing stored", ExitCode.BAD_INPUT)
@@ -107,24 +106,48 @@ def _check_name(backend: str, field: str) -> None:
             raise CliError(f"invalid {what} name {name!r}", ExitCode.BAD_INPUT)
 
 
-def _field_warnings(backend: str, field: str) -> list[str]:
-    """Hints when the secret will not be used by the current configuration (not errors)."""
-    from agent.backends.registry import SECRET_FIELDS
+def _check_known(backend: str, field: str) -> None:
+    """Refuse a backend or field the configuration does not use (a typo stored is a lost secret).
+
+    Without a usable configuration file nothing can be checked, so the secret is stored
+    (it may be set up before the file is written) with a warning.
+    """
     from agent.config.paths import Paths
     from agent.config_checks import ConfigError, load_config
 
     try:
         config = load_config(Paths.from_environment()).config
     except ConfigError:
-        return []
-    entries = {entry.name: entry for entry in config.backends}
-    entry = entries.get(backend)
-    if entry is None:
-        if is_calendar_owner(backend):
-            return []
-        return [f"no backend named {backend!r} is configured (yet)"]
-    fields = SECRET_FIELDS.get(entry.type)
-    if fields is not None and field not in fields:
-        known = ", ".join(fields) or "none"
-        return [f"{entry.type} backends do not use {field!r} (their secret fields: {known})"]
-    return []
+        print(
+            "presence-agent: warning: the configuration has problems; "
+            f"{backend}/{field} is stored without checking it is used",
+            file=sys.stderr,
+        )
+        return
+    valid = valid_secrets(config)
+    if backend not in valid:
+        names = ", ".join(sorted(valid)) or "none (add a backend to the configuration first)"
+        raise CliError(
+            f"no backend or calendar named {backend!r} needs a secret; valid names: {names}",
+            ExitCode.BAD_INPUT,
+        )
+    if field not in valid[backend]:
+        raise CliError(
+            f"{backend} has no secret field {field!r}; valid fields: {', '.join(valid[backend])}",
+            ExitCode.BAD_INPUT,
+        )
+
+
+def valid_secrets(config: Any) -> dict[str, tuple[str, ...]]:
+    """The secret fields per configured backend name and per secret calendar URL."""
+    from agent.backends.registry import SECRET_FIELDS
+
+    valid = {
+        entry.name: SECRET_FIELDS[entry.type]
+        for entry in config.backends
+        if SECRET_FIELDS.get(entry.type)
+    }
+    for calendar in config.calendars:
+        if calendar.url_secret:
+            valid[calendar_owner(calendar.name)] = (CALENDAR_URL_FIELD,)
+    return valid

@@ -16,7 +16,7 @@ MENU_ITEMS: dict[str, str] = {
     "status.offline": "the Offline status",
     "message": "Set a status message…",
     "dnd": "Do not disturb for",
-    "pause": "Pause automatic updates for",
+    "pause": "Keep my current status for",
     "location": "I'm at",
     "meeting": "the current or next meeting",
     "recent": "Recent changes",

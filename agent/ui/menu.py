@@ -19,12 +19,13 @@ from PySide6.QtWidgets import QMenu, QWidget
 from agent.core.model import Status
 from agent.ui import describe
 from agent.ui.icons import status_icon
-from agent.ui.journal import JournalEntry
+from agent.ui.recent import RecentChange
 
 DND_CHOICES = (
     ("30 minutes", "30m"),
     ("1 hour", "1h"),
     ("2 hours", "2h"),
+    ("4 hours", "4h"),
     ("Until tomorrow", "tomorrow"),
 )
 PAUSE_CHOICES = (
@@ -35,7 +36,22 @@ PAUSE_CHOICES = (
     ("Until tomorrow", "tomorrow"),
 )
 DETAIL_LINES = 4
-PROBLEM_LINES = 6
+#: Informational lines are cut to this many characters, so a long message, meeting
+#: title or reason never makes the menu wider than the status items need.
+LINE_CHARS = 40
+STATUS_HINTS = {
+    Status.INVISIBLE: "Others see you as offline; you still get messages and calls.",
+    Status.OFFLINE: "You are not working: shown offline and not reachable.",
+    Status.DND: "Others see you as busy and you get no notifications.",
+}
+
+
+def short(text: str, limit: int = LINE_CHARS) -> str:
+    """``text`` cut at a word to ``limit`` characters, with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,;:—-") + "…"
 
 
 class TrayMenu(QMenu):
@@ -47,13 +63,24 @@ class TrayMenu(QMenu):
     """Open settings at the named tab ("" for the first)."""
 
     logs_requested = Signal()
+    details_requested = Signal()
+    """Open the window that explains the health line."""
+
+    custom_dnd_requested = Signal()
+    """Ask for a Do not disturb end time of the user's own choosing."""
+
     join_requested = Signal(str)
     quit_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trayMenu")
-        self._header = self._info("Starting…")
+        self.setToolTipsVisible(True)
+        self._header = self.addAction("Starting…")
+        self._header.setObjectName("header")
+        font = self._header.font()
+        font.setBold(True)
+        self._header.setFont(font)
         self._details = [self._info("") for _ in range(DETAIL_LINES)]
         self.addSeparator()
         self._group = QActionGroup(self)
@@ -64,6 +91,7 @@ class TrayMenu(QMenu):
             action.setObjectName(f"status.{status.value}")
             self._group.addAction(action)
             action.triggered.connect(lambda _=False, s=status: self._choose(s))
+            action.setToolTip(STATUS_HINTS.get(status, ""))
             self.status_actions[status] = action
         self.message_action = self._item("message", "Set a status message…")
         self.message_action.triggered.connect(self.message_dialog_requested)
@@ -73,13 +101,17 @@ class TrayMenu(QMenu):
             act.triggered.connect(
                 lambda _=False, f=spec: self.request.emit({"cmd": "set", "status": "dnd", "for": f})
             )
-        self.pause_menu = self._submenu("pause", "Pause automatic updates for")
+        self.dnd_menu.addAction("Until a time…").triggered.connect(self.custom_dnd_requested)
+        self.pause_menu = self._submenu("pause", "Keep my current status for")
+        self.pause_menu.menuAction().setToolTip(
+            "Your status stays as it is now: idle, calls and meetings don't change it."
+        )
         for text, spec in PAUSE_CHOICES:
             act = self.pause_menu.addAction(text)
             act.triggered.connect(
                 lambda _=False, f=spec: self.request.emit({"cmd": "pause", "for": f})
             )
-        self.resume_action = self._item("pause", "Resume automatic updates")
+        self.resume_action = self._item("pause", "Change my status automatically again")
         self.resume_action.setObjectName("resume")
         self.resume_action.triggered.connect(lambda: self.request.emit({"cmd": "resume"}))
         self.location_menu = self._submenu("location", "I'm at")
@@ -96,11 +128,10 @@ class TrayMenu(QMenu):
         self.join_action.triggered.connect(lambda: self.join_requested.emit(self._join_url))
         self.recent_menu = self._submenu("recent", "Recent changes")
         self.set_recent([])
-        self._problems_separator = self.addSeparator()
-        self._problems = [self._info("") for _ in range(PROBLEM_LINES)]
-        for action in self._problems:
-            action.setEnabled(True)
-            action.triggered.connect(lambda: self.settings_requested.emit("backends"))
+        self._health_separator = self.addSeparator()
+        self.health_action = self.addAction("")
+        self.health_action.setObjectName("health")
+        self.health_action.triggered.connect(self.details_requested)
         self.addSeparator()
         self.settings_action = self._item("settings", "Settings…")
         self.settings_action.triggered.connect(lambda: self.settings_requested.emit(""))
@@ -142,25 +173,23 @@ class TrayMenu(QMenu):
         """Show a new service snapshot."""
         self._snapshot = snapshot
         status = describe.status_of(snapshot)
-        self._header.setText(describe.headline(snapshot))
+        self._header.setText(short(describe.headline(snapshot)))
         self._header.setIcon(status_icon(status, describe.needs_badge(snapshot)))
         lines = describe.detail_lines(snapshot)
         for action, line in zip(self._details, lines + [""] * DETAIL_LINES, strict=False):
-            action.setText(line)
+            action.setText(short(line))
         self.status_actions[status].setChecked(True)
         self._pinned = snapshot.get("pinned_location")
         self._check_location()
         meeting = describe.meeting_line(snapshot)
-        self.meeting_action.setText(meeting[0] if meeting else "")
+        self.meeting_action.setText(short(meeting[0]) if meeting else "")
         self._join_url = meeting[1] if meeting else ""
-        problems = describe.problem_lines(snapshot)
-        for action, line in zip(self._problems, problems + [""] * PROBLEM_LINES, strict=False):
-            action.setText(line)
+        self.health_action.setText(describe.health_line(snapshot))
         self._apply_visibility()
 
     def set_disconnected(self, text: str) -> None:
         """Say that the agent cannot be reached; the next snapshot replaces it."""
-        self._header.setText(text)
+        self._header.setText(short(text))
         self._header.setIcon(status_icon(Status.OFFLINE, True))
 
     def set_locations(self, locations: Sequence[tuple[str, str]]) -> None:
@@ -174,17 +203,18 @@ class TrayMenu(QMenu):
         self._hidden = frozenset(items)
         self._apply_visibility()
 
-    def set_recent(self, entries: Sequence[JournalEntry]) -> None:
+    def set_recent(self, entries: Sequence[RecentChange]) -> None:
         self.recent_menu.clear()
         if not entries:
             self.recent_menu.addAction("No changes yet").setEnabled(False)
         for entry in entries:
             text = f"{describe.when(entry.at)}  {entry.label}"
-            if entry.reason:
-                text += f" — {describe.reason_words(entry.reason)}"
+            why = entry.reason_text or (describe.reason_words(entry.reason) if entry.reason else "")
+            if why:
+                text += f" — {describe.plain_reason(why)}"
             if entry.message:
                 text += f" “{entry.message}”"
-            self.recent_menu.addAction(text).setEnabled(False)
+            self.recent_menu.addAction(short(text, 2 * LINE_CHARS)).setEnabled(False)
 
     def _fill_locations(self) -> None:
         self.location_menu.clear()
@@ -215,17 +245,15 @@ class TrayMenu(QMenu):
     def _apply_visibility(self) -> None:
         for action in self._details:
             action.setVisible(bool(action.text()))
-        visible_problems = [a for a in self._problems if a.text()]
-        for action in self._problems:
-            action.setVisible(bool(action.text()))
-        self._problems_separator.setVisible(bool(visible_problems))
+        self.health_action.setVisible(bool(self.health_action.text()))
+        self._health_separator.setVisible(bool(self.health_action.text()))
         for status, action in self.status_actions.items():
             hidden = {f"status.{status.value}", status.value} & self._hidden
             action.setVisible(not hidden)
         paused = bool(self._snapshot.get("paused_until"))
         for action in self.actions():
             name = action.objectName()
-            if name in ("", "trayMenu") or name.startswith("status."):
+            if name in ("", "trayMenu", "header", "health") or name.startswith("status."):
                 continue
             shown = name not in self._hidden
             if name == "resume":

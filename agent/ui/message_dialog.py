@@ -1,6 +1,6 @@
 """The "Set a status message…" dialog: text, a status, and when to clear it.
 
-Recent messages (from the journal) and the configured presets are one click away;
+Recent messages (from the agent's history) and the configured presets are one click away;
 emoji are plain text here. The dialog only emits a ``set`` request; the service
 decides what it means (see contracts.md).
 """
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from agent.core.model import Status
 from agent.ui import describe
 from agent.ui.icons import status_icon
+from agent.ui.menu import STATUS_HINTS
 
 CLEAR_AFTER = (
     ("Don't clear", ""),
@@ -52,7 +53,7 @@ class MessageDialog(QDialog):
         self._presets = list(presets)
         self.text = QLineEdit()
         self.text.setMaxLength(MAX_LENGTH)
-        self.text.setPlaceholderText("What's your status? 🌴")
+        self.text.setPlaceholderText("What's your status?")
         self.text.setClearButtonEnabled(True)
         self.suggestions = QListWidget()
         self.suggestions.setMaximumHeight(150)
@@ -60,6 +61,9 @@ class MessageDialog(QDialog):
         self.status = QComboBox()
         for status in MESSAGE_STATUSES:
             self.status.addItem(status_icon(status), status.label, status.value)
+            hint = STATUS_HINTS.get(status)
+            if hint:
+                self.status.setItemData(self.status.count() - 1, hint, Qt.ItemDataRole.ToolTipRole)
         self.clear_after = QComboBox()
         for text, spec in CLEAR_AFTER:
             self.clear_after.addItem(text, spec)
@@ -111,8 +115,12 @@ class MessageDialog(QDialog):
     def _fill_suggestions(self) -> None:
         self.suggestions.clear()
         for message in self._recent:
-            item = QListWidgetItem(f"↻ {message}")
+            item = QListWidgetItem(message)
             item.setData(Qt.ItemDataRole.UserRole, message)
+            item.setToolTip("Used recently")
+            font = item.font()
+            font.setItalic(True)
+            item.setFont(font)
             self.suggestions.addItem(item)
         for message in self._presets:
             if message not in self._recent:

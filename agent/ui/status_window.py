@@ -1,17 +1,20 @@
 """A small window that stands in for the tray icon where the desktop has no tray.
 
 Some Wayland desktops have no StatusNotifier host: rather than run invisibly (or exit
-silently), the agent shows its status here, says why, and offers the same menu.
+silently), the agent shows its status here, says why, and offers the same menu. The
+window grows with its text (labels wrap; the layout sets the size), so nothing is cut.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLayout, QPushButton, QVBoxLayout, QWidget
 
 from agent.ui import describe
 from agent.ui.menu import TrayMenu
+
+WIDTH = 420
 
 
 class StatusWindow(QWidget):
@@ -20,23 +23,35 @@ class StatusWindow(QWidget):
         self.setWindowTitle("Presence Agent")
         self.setObjectName("statusWindow")
         self.status = QLabel("Starting…")
+        self.status.setObjectName("statusHeadline")
         self.status.setWordWrap(True)
         font = self.status.font()
         font.setBold(True)
         self.status.setFont(font)
+        self.details = QLabel()
+        self.details.setObjectName("statusDetails")
+        self.details.setWordWrap(True)
         self.reason = QLabel()
+        self.reason.setObjectName("statusReason")
         self.reason.setWordWrap(True)
         button = QPushButton("Change status…")
         button.setMenu(menu)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.status)
-        layout.addWidget(self.reason)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        for widget in (self.status, self.details, self.reason):
+            widget.setFixedWidth(WIDTH)
+            layout.addWidget(widget)
         layout.addWidget(button)
-        self.resize(360, 160)
 
     def set_snapshot(self, snapshot: dict[str, Any]) -> None:
         if snapshot:
-            self.status.setText(describe.tooltip(snapshot))
+            self.status.setText(describe.headline(snapshot))
+            lines = describe.detail_lines(snapshot)
+            health = describe.health_line(snapshot).removesuffix(describe.DETAILS_SUFFIX)
+            self.details.setText("\n".join([*lines, *([health] if health else [])]))
+            self.details.setVisible(bool(self.details.text()))
+            self.adjustSize()
 
     def set_reason(self, why: str) -> None:
         self.reason.setText(why)
+        self.adjustSize()

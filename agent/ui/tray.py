@@ -21,21 +21,23 @@ from agent.protocol import Reply, Request
 from agent.ui import describe
 from agent.ui.agent_link import AgentLink
 from agent.ui.icons import status_icon
-from agent.ui.journal import JournalEntry, recent_changes
 from agent.ui.menu import TrayMenu
-from agent.ui.notifications import notices
+from agent.ui.notifications import Notice, notices
+from agent.ui.notifier import notifier_for_platform
+from agent.ui.recent import RECENT_LIMIT, RecentChange, recent_from_reply
+from agent.ui.vendor_words import vendor_name
 
 if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
     from agent.config.paths import Paths
+    from agent.ui.details_window import DetailsWindow
+    from agent.ui.dnd_dialog import DndDialog
     from agent.ui.message_dialog import MessageDialog
     from agent.ui.settings.window import SettingsWindow
     from agent.ui.status_window import StatusWindow
     from agent.ui.wizard import FirstRunWizard
 
 log = logging.getLogger(__name__)
-
-RECENT_LIMIT = 8
 
 
 class TrayController(QObject):
@@ -64,8 +66,11 @@ class TrayController(QObject):
         self.settings_window: SettingsWindow | None = None
         self.wizard: FirstRunWizard | None = None
         self.status_window: StatusWindow | None = None
+        self.details_window: DetailsWindow | None = None
+        self.dnd_dialog: DndDialog | None = None
+        self.notifier = notifier_for_platform(self.tray, self.service.background)
         self.last_reply: Reply | None = None
-        self.recent: list[JournalEntry] = []
+        self.recent: list[RecentChange] = []
         self.tray.activated.connect(self._on_tray_activated)
         self.menu.request.connect(self.send)
         self.menu.message_dialog_requested.connect(self.open_message_dialog)
@@ -73,6 +78,8 @@ class TrayController(QObject):
         self.menu.logs_requested.connect(self.open_logs)
         self.menu.join_requested.connect(self._join)
         self.menu.quit_requested.connect(self.quit)
+        self.menu.details_requested.connect(self.open_details)
+        self.menu.custom_dnd_requested.connect(self.open_dnd_dialog)
         self.menu.aboutToShow.connect(self.refresh_status)
         self.menu.aboutToShow.connect(self.refresh_recent)
         self.service.snapshot_changed.connect(self._on_snapshot)
@@ -112,7 +119,7 @@ class TrayController(QObject):
         if not reply.get("ok", False):
             error = str(reply.get("error") or "the request failed")
             log.warning("request failed: %s", error)
-            self.tray.showMessage("Presence Agent", error, QSystemTrayIcon.MessageIcon.Warning)
+            self.notifier.show(Notice("Presence Agent could not do that", error, warning=True))
 
     def refresh_status(self) -> None:
         """Ask for a fresh snapshot: backend health changes between presence changes."""
@@ -132,26 +139,44 @@ class TrayController(QObject):
         self.menu.set_snapshot(snapshot)
         if self.status_window is not None:
             self.status_window.set_snapshot(snapshot)
+        if self.details_window is not None:
+            self.details_window.set_lines(self.health_details())
+        if self.config is not None and set(snapshot.get("backends") or ()) != {
+            b.name for b in self.config.config.backends if b.enabled
+        }:
+            self.reload_config()  # changed under us (another tool, the CLI): re-read it
         if self.config is not None:
-            for text in notices(previous, snapshot, self.config.config.ui):
-                self.tray.showMessage("Presence Agent", text, status_icon(status))
+            vendors, addresses = self._backend_words()
+            for notice in notices(previous, snapshot, self.config.config.ui, vendors, addresses):
+                self.notifier.show(notice)
         self.refresh_recent()
 
+    def _backend_words(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Per configured backend name: the vendor's name and the server's host:port."""
+        from agent.backends.http import host_and_port
+
+        backends = self.config.config.backends if self.config is not None else ()
+        reported = self.snapshot.get("backends") or {}
+        vendors = {name: vendor_name(str(b.get("type") or "")) for name, b in reported.items()}
+        vendors.update({b.name: vendor_name(b.type) for b in backends})
+        addresses = {b.name: host_and_port(b.base_url) for b in backends if b.base_url}
+        return vendors, addresses
+
+    def health_details(self) -> list[str]:
+        vendors, addresses = self._backend_words()
+        return describe.health_details(self.snapshot, vendors, addresses)
+
     def refresh_recent(self) -> None:
-        """Re-read the journal's tail off the GUI thread.
+        """Ask the agent for its history of reported changes (whatever the backends)."""
+        self.service.call({"cmd": "history", "limit": RECENT_LIMIT}, self._on_recent)
 
-        The journal is written just after a change is announced, so the menu and the
-        message dialog ask again when they open.
-        """
-        journal = self.paths.journal_file
-        self.service.background(lambda: recent_changes(journal, RECENT_LIMIT), self._on_recent)
-
-    def _on_recent(self, entries: Any) -> None:
-        if entries is not None:
-            self.recent = list(entries)
-            self.menu.set_recent(self.recent)
-            if self.message_dialog is not None:
-                self.message_dialog.set_recent([e.message for e in self.recent if e.message])
+    def _on_recent(self, reply: dict[str, Any]) -> None:
+        if not reply.get("ok"):
+            return
+        self.recent = recent_from_reply(reply)
+        self.menu.set_recent(self.recent)
+        if self.message_dialog is not None:
+            self.message_dialog.set_recent([e.message for e in self.recent if e.message])
 
     def _on_connection(self, connected: bool, why: str) -> None:
         if connected:
@@ -212,6 +237,24 @@ class TrayController(QObject):
         self.refresh_recent()
         _raise(self.message_dialog)
 
+    def open_details(self) -> None:
+        from agent.ui.details_window import DetailsWindow
+
+        if self.details_window is None:
+            self.details_window = DetailsWindow()
+            self.details_window.settings_requested.connect(lambda: self.open_settings("backends"))
+        self.details_window.set_lines(self.health_details())
+        _raise(self.details_window)
+
+    def open_dnd_dialog(self) -> None:
+        from agent.ui.dnd_dialog import DndDialog
+
+        if self.dnd_dialog is None:
+            self.dnd_dialog = DndDialog()
+            self.dnd_dialog.request.connect(self.send)
+        self.dnd_dialog.prepare()
+        _raise(self.dnd_dialog)
+
     def open_settings(self, tab: str = "") -> None:
         from agent.ui.settings.window import SettingsWindow
 
@@ -255,7 +298,7 @@ class TrayController(QObject):
 
     def _open_url(self, url: QUrl) -> None:
         if not QDesktopServices.openUrl(url):
-            self.tray.showMessage("Presence Agent", f"Could not open {url.toString()}")
+            self.notifier.show(Notice("Presence Agent", f"Could not open {url.toString()}"))
 
 
 def _raise(widget: QWidget) -> None:

@@ -97,9 +97,10 @@ def controller(qtbot: Any, agent_paths: Paths, config_file: Path, tray_host: Any
 
 
 def close_all(tray: Any) -> None:
-    for window in (tray.message_dialog, tray.settings_window, tray.wizard, tray.status_window):
+    windows = (tray.message_dialog, tray.settings_window, tray.wizard, tray.status_window)
+    for window in (*windows, tray.details_window, tray.dnd_dialog):
         if window is not None:
-            window.close()
+            window.hide()  # close() would ask about unsaved settings in a modal dialog
     tray.tray.hide()
     tray.service.quit_agent(wait=10.0)
     tray.service.stop()

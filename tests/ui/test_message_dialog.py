@@ -70,3 +70,22 @@ def test_presets_and_recent_messages_fill_the_text(qtbot: Any, controller: Any) 
     dialog.suggestions.itemClicked.emit(preset)
     assert dialog.text.text() == "Commuting"
     dialog.reject()
+
+
+def test_no_glyph_the_default_fonts_lack(qtbot: Any) -> None:
+    """The issue saw a box where an emoji stood in the placeholder and the recent marker."""
+    from PySide6.QtGui import QFontMetrics
+
+    from agent.ui.message_dialog import MessageDialog
+
+    dialog = MessageDialog(["In a meeting"])
+    qtbot.addWidget(dialog)
+    dialog.set_recent(["Quarterly planning"])
+    metrics = QFontMetrics(dialog.font())
+    texts = [dialog.text.placeholderText(), dialog.windowTitle()]
+    texts += [dialog.suggestions.item(i).text() for i in range(dialog.suggestions.count())]
+    texts += [dialog.status.itemText(i) for i in range(dialog.status.count())]
+    texts += [dialog.clear_after.itemText(i) for i in range(dialog.clear_after.count())]
+    for text in texts:
+        for ch in text:
+            assert metrics.inFontUcs4(ord(ch)), f"no glyph for {ch!r} in {text!r}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit
@@ -20,6 +22,21 @@ def open_settings(qtbot: Any, controller: Any, tab: str = "") -> Any:
     wait_for(qtbot, lambda: window.doc is not None and window.loaded is not None, "the tabs")
     assert window.isVisible()
     return window
+
+
+@contextmanager
+def settings_under_policy(qtbot: Any, paths: Paths, policy: str) -> Iterator[tuple[Any, Any]]:
+    """A tray started under ``policy``, with its settings window open."""
+    from agent.ui.tray import TrayController
+
+    paths.policy_file.write_text(policy, encoding="utf-8")
+    tray = TrayController(paths, DAEMON)
+    tray.start()
+    try:
+        wait_for(qtbot, lambda: tray.snapshot and tray.config, "the first snapshot")
+        yield tray, open_settings(qtbot, tray)
+    finally:
+        close_all(tray)
 
 
 def save(qtbot: Any, window: Any) -> None:
@@ -76,7 +93,9 @@ def test_backend_secret_goes_to_the_keyring_not_the_file(
 
     wait_for(qtbot, shown_as_stored, "the secret shown as stored")
     backends.test_button.click()
-    wait_for(qtbot, lambda: ":" in backends.result.text(), "the probe result", 20)
+    wait_for(qtbot, lambda: "reach" in backends.result.text(), "the probe", 20)
+    assert backends.result.text().startswith("Could not reach 127.0.0.1:9."), backends.result.text()
+    assert "`" not in backends.result.text() and "Back" not in backends.result.text()
 
 
 def test_rules_and_locations_are_saved_in_order(
@@ -109,22 +128,15 @@ def test_a_refused_file_is_not_written(qtbot: Any, controller: Any, agent_paths:
     window.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     wait_for(qtbot, lambda: window.message.text().startswith("Not saved"), "the refusal")
     assert "base_url" in window.message.text()
+    assert str(agent_paths.config_file.parent) not in window.message.text()
     assert agent_paths.config_file.read_text(encoding="utf-8") == before
 
 
 def test_locked_keys_are_disabled(
     qtbot: Any, agent_paths: Paths, config_file: Any, tray_host: Any
 ) -> None:
-    from agent.ui.tray import TrayController
-
-    agent_paths.policy_file.write_text(
-        '[enforced]\nIdleAwayAfter = "15m"\nHiddenMenuItems = ["pause"]\n', encoding="utf-8"
-    )
-    tray = TrayController(agent_paths, DAEMON)
-    tray.start()
-    try:
-        wait_for(qtbot, lambda: tray.snapshot and tray.config, "the first snapshot")
-        window = open_settings(qtbot, tray)
+    policy = '[enforced]\nIdleAwayAfter = "15m"\nHiddenMenuItems = ["pause"]\n'
+    with settings_under_policy(qtbot, agent_paths, policy) as (tray, window):
         general = window.pages[0]
         assert general.away_after.value() == 15
         assert not general.away_after.isEnabled()
@@ -133,8 +145,6 @@ def test_locked_keys_are_disabled(
         assert general.notifications.isEnabled()
         save(qtbot, window)
         assert "15m" not in agent_paths.config_file.read_text(encoding="utf-8")
-    finally:
-        close_all(tray)
 
 
 def test_diagnostics_report_and_copy(qtbot: Any, controller: Any) -> None:
@@ -180,3 +190,85 @@ def test_secret_calendar_address_goes_to_the_keyring(
     assert 'name = "work"' in text and "url_secret = true" in text
     assert "secret-token-123" not in text
     assert SecretStore().get("calendar:work", "url") == url
+
+
+def test_everything_locked_names_the_organisation_and_disables_save(
+    qtbot: Any, agent_paths: Paths, config_file: Any, tray_host: Any
+) -> None:
+    policy = '[enforced]\nManagedByOrganizationName = "Example Corp"\nLockSettings = true\n'
+    with settings_under_policy(qtbot, agent_paths, policy) as (_, window):
+        general = window.pages[0]
+        note = general.form._notes["idle.away_after"]
+        assert note.text() == "Managed by Example Corp" and note.isVisibleTo(window)
+        assert general.away_after.toolTip() == "Managed by Example Corp"
+        assert not general.start_at_login.isEnabled()
+        assert window.pages[1].entries.locked_note.text() == "Managed by Example Corp"
+        assert not window.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
+        assert "can't be changed" in window.message.text()
+
+
+def test_closing_with_unsaved_edits_asks_then_saves_or_discards(
+    qtbot: Any, controller: Any, agent_paths: Paths, monkeypatch: Any
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    answers: list[QMessageBox.StandardButton] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
+    window = open_settings(qtbot, controller)
+    general = window.pages[0]
+    assert not window.has_changes()
+    window.close()  # nothing edited: no question
+    assert not window.isVisible()
+
+    window = open_settings(qtbot, controller)
+    general.away_after.setValue(9)
+    answers.append(QMessageBox.StandardButton.Cancel)
+    window.close()
+    assert window.isVisible() and general.away_after.value() == 9
+
+    answers.append(QMessageBox.StandardButton.Discard)
+    window.close()
+    assert not window.isVisible()
+    wait_for(qtbot, lambda: general.away_after.value() == 5, "the edit to be dropped")
+    assert 'away_after = "5m"' in agent_paths.config_file.read_text(encoding="utf-8")
+
+    window = open_settings(qtbot, controller)
+    assert general.away_after.value() == 5  # the dropped edit is not back next time
+    general.away_after.setValue(11)
+    answers.append(QMessageBox.StandardButton.Save)
+    window.close()
+    wait_for(qtbot, lambda: not window.isVisible(), "the window to close after saving", 15)
+    assert 'away_after = "11m"' in agent_paths.config_file.read_text(encoding="utf-8")
+
+
+def test_rules_editor_speaks_words_and_picks_locations_from_a_list(
+    qtbot: Any, controller: Any, agent_paths: Paths
+) -> None:
+    from PySide6.QtWidgets import QComboBox
+
+    window = open_settings(qtbot, controller, "rules")
+    rules = window.pages[1].entries
+    rules.add_row({"condition": "location", "location": "hq-3", "set_status": "available"})
+    row = rules.table.rowCount() - 1
+    columns = [c.key for c in rules.columns]
+    when = rules.table.cellWidget(row, columns.index("condition"))
+    where = rules.table.cellWidget(row, columns.index("location"))
+    status = rules.table.cellWidget(row, columns.index("set_status"))
+    assert isinstance(when, QComboBox) and isinstance(where, QComboBox)
+    assert isinstance(status, QComboBox)
+    assert when.currentText() == "At a location"
+    assert [when.itemText(i) for i in range(when.count())][:2] == ["On a call", "In a meeting"]
+    assert [where.itemText(i) for i in range(where.count())] == [
+        "Any",
+        "HQ level 3",
+        "Home office",
+    ]
+    assert where.currentText() == "HQ level 3"
+    assert status.currentText() == "Available"
+    where.setCurrentIndex(where.findText("Home office"))
+    headers = [rules.table.horizontalHeaderItem(i).text() for i in range(len(columns))]
+    assert not any(h.islower() or "id" in h.lower().split() for h in headers)
+    save(qtbot, window)
+    text = agent_paths.config_file.read_text(encoding="utf-8")
+    assert 'condition = "location"' in text and 'location = "home-office"' in text
+    assert 'set_status = "available"' in text

@@ -65,7 +65,7 @@ def test_do_not_disturb_for_30_minutes(qtbot: Any, controller: Any) -> None:
     thirty = next(a for a in controller.menu.dnd_menu.actions() if a.text() == "30 minutes")
     snapshot = trigger(qtbot, controller, thirty, lambda s: s["status"] == "dnd", "do not disturb")
     assert 29 < _in_minutes(snapshot["until"]) <= 30
-    assert "Until" in controller.tray.toolTip()
+    assert controller.tray.toolTip().lower().count("until") == 1
 
 
 def test_pause_and_resume(qtbot: Any, controller: Any) -> None:
@@ -74,7 +74,7 @@ def test_pause_and_resume(qtbot: Any, controller: Any) -> None:
     snapshot = trigger(qtbot, controller, one_hour, lambda s: s["paused_until"], "the pause")
     assert 59 < _in_minutes(snapshot["paused_until"]) <= 60
     assert menu.resume_action.isVisible()
-    assert "paused until" in controller.tray.toolTip()
+    assert "status held until" in controller.tray.toolTip()
     trigger(qtbot, controller, menu.resume_action, lambda s: not s["paused_until"], "resume")
     assert not menu.resume_action.isVisible()
 
@@ -107,7 +107,7 @@ def test_header_and_recent_changes_explain_why(qtbot: Any, controller: Any) -> N
     def recent() -> list[str]:
         return [a.text() for a in menu.recent_menu.actions() if "Away — set by you" in a.text()]
 
-    wait_for(qtbot, recent, "the journal line in Recent changes")
+    wait_for(qtbot, recent, "the history line in Recent changes")
 
 
 def test_items_hidden_by_policy_are_absent(
@@ -183,13 +183,23 @@ def test_failing_backend_gets_a_line_and_a_badge(
         return controller.snapshot["status"] == "busy" and state in ("failing", "sign-in needed")
 
     wait_for(qtbot, failing, "the backend to fail", 15)
-    state = controller.snapshot["backends"]["hub"]["state"]
-    actions = controller.menu.actions()
-    problems = [a.text() for a in actions if a.isVisible() and a.text().startswith("hub: ")]
-    assert problems and problems[0].startswith(f"hub: {state}")
+    menu = controller.menu
+    health = menu.health_action
+    assert health.isVisible() and health.text().endswith(" — details…")
+    assert health.text().startswith(("Presence updates are failing", "Sign-in needed"))
+    assert len([a for a in menu.actions() if a.isVisible() and "hub" in a.text()]) == 0
     badge = status_icon(Status.BUSY, badge=True)
     assert controller.tray.icon().cacheKey() == badge.cacheKey()
-    assert f"hub: {state}" in controller.tray.toolTip()
+    assert health.text().removesuffix(" — details…") in controller.tray.toolTip()
+    health.trigger()
+    details = wait_for(qtbot, lambda: controller.details_window, "the details window")
+    assert details.isVisible()
+    text = details.text.text()
+    assert "Webhook (your own server) (hub)" in text, text
+    assert "Settings › Backends" in text and "/presence" not in text
+    details.settings_button.click()
+    window = wait_for(qtbot, lambda: controller.settings_window, "settings")
+    assert window.tabs.currentWidget().name == "backends"
 
 
 def test_meeting_line_with_join(qtbot: Any, controller: Any) -> None:
@@ -250,3 +260,87 @@ def test_open_logs_folder_and_join(
     assert controller.menu.meeting_action.text() == "In a meeting: Review"
     controller.menu.join_action.trigger()
     assert opened_urls[-1] == "https://meet.example.com/r"
+
+
+def test_do_not_disturb_for_4_hours_or_until_a_chosen_time(qtbot: Any, controller: Any) -> None:
+    from PySide6.QtCore import QDateTime
+
+    texts = [a.text() for a in controller.menu.dnd_menu.actions()]
+    assert "4 hours" in texts and "Until a time…" in texts
+    custom = next(a for a in controller.menu.dnd_menu.actions() if a.text() == "Until a time…")
+    custom.trigger()
+    dialog = wait_for(qtbot, lambda: controller.dnd_dialog, "the Do not disturb dialog")
+    dialog.until.setDateTime(QDateTime.currentDateTime().addSecs(6 * 3600))
+    dialog.accept()
+    wait_for(qtbot, lambda: controller.snapshot["status"] == "dnd", "do not disturb")
+    assert 359 < _in_minutes(controller.snapshot["until"]) <= 361
+    tip = controller.tray.toolTip()
+    assert tip.lower().count("until") == 1, tip
+
+
+def test_menu_words_and_width_with_raw_diagnostics(qtbot: Any, controller: Any) -> None:
+    """The issue's degraded snapshot made the menu ~930 px wide; now one short line says it."""
+    from PySide6.QtGui import QFontMetrics
+
+    menu = controller.menu
+    texts = [a.text() for a in menu.actions()]
+    assert "Pause automatic updates for" not in texts
+    assert menu.status_actions[Status.INVISIBLE].toolTip().startswith("Others see you as offline")
+    assert menu.status_actions[Status.OFFLINE].toolTip() != ""
+    assert menu.actions()[0].isEnabled() and menu.actions()[0].font().bold()
+    snapshot = {
+        **controller.snapshot,
+        "message": "A very long status message that goes on and on about the quarterly plan",
+        "detection": {
+            "degraded": True,
+            "sources": {"lock": "none", "sleep": "none", "call": "proc-video"},
+            "notes": [
+                "lock: no working source: unknown",
+                "sleep: no working source: unknown",
+                "call: camera use, read on change (not while locked)",
+            ],
+        },
+        "config": {"problems": ["/etc/presence-agent/policy.toml:11 enforced.Bogus: unknown"]},
+    }
+    menu.set_snapshot(snapshot)
+    visible = [a.text() for a in menu.actions() if a.isVisible() and a.text()]
+    assert "Some settings could not be used — details…" in visible
+    assert not any("policy.toml" in t or "no working source" in t for t in visible)
+    metrics = QFontMetrics(menu.font())
+    widest_item = max(
+        metrics.horizontalAdvance(t)
+        for t in ("Keep my current status for", "Change my status automatically again")
+    )
+    widest_info = max(metrics.horizontalAdvance(t) for t in visible)
+    assert widest_info <= widest_item * 1.35, (widest_info, widest_item)
+    assert menu.sizeHint().width() < 450
+
+
+def test_recent_changes_come_from_the_agent_whatever_the_backends(
+    qtbot: Any, controller: Any, agent_paths: Any
+) -> None:
+    text = agent_paths.config_file.read_text(encoding="utf-8")
+    agent_paths.config_file.write_text(
+        text.replace(
+            'name = "local"\ntype = "local"',
+            'name = "hook"\ntype = "webhook"\nbase_url = "http://127.0.0.1:9/hook"',
+        ),
+        encoding="utf-8",
+    )
+    controller.send({"cmd": "reload"})
+    wait_for(
+        qtbot,
+        lambda: controller.refresh_status() or "hook" in controller.snapshot.get("backends", {}),
+        "the webhook to replace local",
+    )
+    controller.send({"cmd": "set", "status": "busy", "message": "Planning", "for": ""})
+    wait_for(qtbot, lambda: controller.snapshot["status"] == "busy", "busy")
+    controller.refresh_recent()
+    wait_for(
+        qtbot,
+        lambda: any(
+            "Busy — set by you “Planning”" in a.text()
+            for a in controller.menu.recent_menu.actions()
+        ),
+        "the change in Recent changes",
+    )

@@ -69,6 +69,12 @@ class AboutTab(QWidget):
         managed_by = loaded.config.general.managed_by if loaded else ""
         self.managed.setText(f"Managed by {managed_by}" if managed_by else "")
 
+    def has_changes(self) -> bool:
+        return False
+
+    def can_change(self) -> bool:
+        return False
+
     def store(self, doc: ConfigDocument, secrets: Secrets) -> None:
         """Nothing to save here."""
 

@@ -70,15 +70,5 @@ def option_fields(kind: str) -> list[OptionField]:
     return list(recorder.fields.values())
 
 
-_WORDS = {"id": "ID", "url": "URL", "api": "API", "dnd": "DND", "hmac": "HMAC", "so": "SO"}
-
-
-def label_for(key: str) -> str:
-    """``account_id`` -> "Account ID": the form shows words, the file keeps the key."""
-    words = [_WORDS.get(word, word) for word in key.split("_")]
-    first = words[0]
-    return " ".join([first[:1].upper() + first[1:], *words[1:]])
-
-
 def secret_fields(kind: str) -> tuple[str, ...]:
     return SECRET_FIELDS.get(kind, ())

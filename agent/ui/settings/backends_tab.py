@@ -25,14 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent.backends.http import host_and_port
 from agent.backends.registry import BACKEND_TYPES
 from agent.ui.settings.backend_fields import (
     OptionField,
-    label_for,
     option_fields,
     secret_fields,
 )
-from agent.ui.settings.form import LOCKED_TEXT, is_locked, locked_label
+from agent.ui.settings.form import LOCKED_TEXT, is_locked, locked_label, locked_text
+from agent.ui.vendor_words import field_words, probe_words, vendor_name
 
 if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
@@ -56,6 +57,7 @@ class BackendsTab(QWidget):
         self._stored: set[tuple[str, str]] = set()
         self._current = -1
         self._locked = False
+        self._locked_text = LOCKED_TEXT
         self.dirty = False
         self.list = QListWidget()
         self.list.setObjectName("backendList")
@@ -64,7 +66,7 @@ class BackendsTab(QWidget):
         self.add_button = QPushButton("Add")
         add_menu = QMenu(self.add_button)
         for kind in BACKEND_TYPES:
-            action = add_menu.addAction(kind)
+            action = add_menu.addAction(vendor_name(kind))
             action.triggered.connect(partial(self.add_backend, kind))
         self.add_button.setMenu(add_menu)
         self.remove_button = QPushButton("Remove")
@@ -108,9 +110,11 @@ class BackendsTab(QWidget):
         self._entries = entries
         self._secrets = {}
         self._locked = is_locked(loaded, "backends")
+        self._locked_text = locked_text(loaded)
+        self.locked_note.setText(self._locked_text)
         self.locked_note.setVisible(self._locked)
         for widget in (self.list, self.add_button, self.remove_button):
-            widget.setToolTip(LOCKED_TEXT if self._locked else "")
+            widget.setToolTip(self._locked_text if self._locked else "")
         self.add_button.setEnabled(not self._locked)
         self.remove_button.setEnabled(not self._locked)
         self._current = -1
@@ -124,6 +128,7 @@ class BackendsTab(QWidget):
     def _show_stored(self, stored: Any) -> None:
         self._stored = set(stored or ())
         if self._current >= 0:
+            self._pull()  # keep what was typed while the keyring was being read
             self._build_form(self._entries[self._current])
 
     def store(self, doc: ConfigDocument, secrets: Secrets) -> None:
@@ -137,6 +142,13 @@ class BackendsTab(QWidget):
                 secrets.append((backend, field, value))
                 self._stored.add((backend, field))
         self._secrets = {}
+
+    def has_changes(self) -> bool:
+        self._pull()
+        return not self._locked and (self.dirty or any(self._secrets.values()))
+
+    def can_change(self) -> bool:
+        return not self._locked
 
     # -- editing ---------------------------------------------------------------------
 
@@ -173,11 +185,11 @@ class BackendsTab(QWidget):
         self.widgets = {}
         kind = str(entry.get("type", ""))
         self._add_text("name", "Name", entry)
-        type_label = QLabel(kind)
+        type_label = QLabel(vendor_name(kind))
         type_label.setObjectName("type")
         self.form.addRow("Type", type_label)
         if kind != "local":
-            self._add_text("base_url", "Server URL", entry)
+            self._add_text("base_url", field_words("base_url").label, entry)
         enabled = QCheckBox()
         enabled.setChecked(bool(entry.get("enabled", True)))
         self._add("enabled", "Enabled", enabled)
@@ -191,7 +203,7 @@ class BackendsTab(QWidget):
             if (name, secret) in self._stored:
                 edit.setPlaceholderText(STORED_PLACEHOLDER)
             edit.setText(self._secrets.get((name, secret), ""))
-            self.form.addRow(f"{label_for(secret)} (secret)", edit)
+            self.form.addRow(field_words(secret).label, edit)
             self.widgets[f"secret:{secret}"] = edit
         self.test_button.setEnabled(True)
 
@@ -199,7 +211,7 @@ class BackendsTab(QWidget):
         widget.setObjectName(key)
         widget.setEnabled(not self._locked)
         if self._locked:
-            widget.setToolTip(LOCKED_TEXT)
+            widget.setToolTip(self._locked_text)
         self.widgets[key] = widget
         self.form.addRow(label, widget)
 
@@ -209,7 +221,7 @@ class BackendsTab(QWidget):
 
     def _add_option(self, field: OptionField, entry: dict[str, Any]) -> None:
         value = entry.get(field.key, field.default)
-        label = label_for(field.key) + (" *" if field.required else "")
+        label = field_words(field.key).label + (" *" if field.required else "")
         widget: QWidget
         if field.kind == "boolean":
             box = QCheckBox()
@@ -252,6 +264,8 @@ class BackendsTab(QWidget):
                     self._secrets[(name, key.removeprefix("secret:"))] = widget.text()
                 continue
             value = _widget_value(widget)
+            if key == "enabled" and value is True and key not in before:
+                continue  # the default: showing the form is not an edit
             if key in BASE_KEYS or value not in (None, "", [], {}):
                 entry[key] = value
             else:
@@ -279,17 +293,28 @@ class BackendsTab(QWidget):
             save(then=lambda: self._probe(name))
 
     def _probe(self, name: str) -> None:
-        self._controller.service.call({"cmd": "test_backend", "name": name}, self._show_probe)
+        self._controller.service.call(
+            {"cmd": "test_backend", "name": name}, lambda reply: self._show_probe(name, reply)
+        )
 
-    def _show_probe(self, reply: dict[str, Any]) -> None:
+    def _show_probe(self, name: str, reply: dict[str, Any]) -> None:
         if not reply.get("ok"):
-            self.result.setText(f"✗ {reply.get('error', 'the test failed')}")
+            self.result.setText("The test could not run. Save your changes, then test again.")
             return
         probe = reply.get("probe") or {}
-        text = f"{probe.get('status', '?')}: {probe.get('detail', '')}"
-        if probe.get("fix"):
-            text += f"\n{probe['fix']}"
-        self.result.setText(text)
+        entry = next((e for e in self._entries if e.get("name") == name), {})
+        kind = str(entry.get("type", ""))
+        secrets = [field_words(f).label for f in secret_fields(kind)]
+        self.result.setText(
+            probe_words(
+                str(probe.get("status") or ""),
+                str(probe.get("detail") or ""),
+                vendor_name(kind),
+                host_and_port(str(entry.get("base_url") or "")),
+                secrets[:1] if len(secrets) == 1 else ["password or token"],
+                in_wizard=False,
+            )
+        )
 
 
 def _widget_value(widget: QWidget) -> Any:

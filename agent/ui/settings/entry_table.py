@@ -33,6 +33,11 @@ class Column:
     kind: str = "text"  # text | list | choice | flag
     choices: tuple[str, ...] = ()
     default: Any = ""
+    labels: tuple[str, ...] = ()
+    """What a person reads for each of ``choices`` (the file keeps the choice itself)."""
+
+    def label_of(self, choice: str) -> str:
+        return dict(zip(self.choices, self.labels, strict=False)).get(choice, choice)
 
 
 class EntryTable(QWidget):
@@ -69,12 +74,13 @@ class EntryTable(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(buttons)
 
-    def set_locked(self, locked: bool) -> None:
+    def set_locked(self, locked: bool, text: str = LOCKED_TEXT) -> None:
         for widget in (self.table, self.add_button, self.remove_button):
             widget.setEnabled(not locked)
         self.up_button.setEnabled(not locked)
         self.down_button.setEnabled(not locked)
-        self.table.setToolTip(LOCKED_TEXT if locked else "")
+        self.table.setToolTip(text if locked else "")
+        self.locked_note.setText(text)
         self.locked_note.setVisible(locked)
 
     def set_entries(self, entries: Sequence[Mapping[str, Any]]) -> None:
@@ -96,8 +102,12 @@ class EntryTable(QWidget):
             value = entry.get(column.key, column.default)
             if column.kind == "choice":
                 combo = QComboBox()
-                combo.addItems(list(column.choices))
-                combo.setCurrentText(str(value or column.default))
+                for choice in column.choices:
+                    combo.addItem(column.label_of(choice), choice)
+                wanted = str(value or column.default)
+                if combo.findData(wanted) < 0:  # a value the list does not know: keep it
+                    combo.addItem(wanted, wanted)
+                combo.setCurrentIndex(combo.findData(wanted))
                 combo.currentIndexChanged.connect(self._changed)
                 self.table.setCellWidget(row, col, combo)
                 continue
@@ -120,7 +130,7 @@ class EntryTable(QWidget):
         column = self.columns[col]
         if column.kind == "choice":
             widget = self.table.cellWidget(row, col)
-            return widget.currentText() if isinstance(widget, QComboBox) else ""
+            return str(widget.currentData() or "") if isinstance(widget, QComboBox) else ""
         item = self.table.item(row, col)
         if item is None:
             return None

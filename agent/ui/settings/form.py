@@ -32,6 +32,12 @@ if TYPE_CHECKING:
 LOCKED_TEXT = "Managed by your organization"
 
 
+def locked_text(loaded: LoadedConfig | None) -> str:
+    """The note on locked settings, with the organisation's name when policy gives it."""
+    name = loaded.config.general.managed_by.strip() if loaded is not None else ""
+    return f"Managed by {name}" if name else LOCKED_TEXT
+
+
 def is_locked(loaded: LoadedConfig | None, key: str) -> bool:
     """True when IT enforces ``key`` or anything under it (``rules`` covers ``rules[0]...``)."""
     if loaded is None:
@@ -41,13 +47,14 @@ def is_locked(loaded: LoadedConfig | None, key: str) -> bool:
     return any(k.startswith((key + ".", key + "[")) for k in loaded.locked)
 
 
-def lock(widget: QWidget, locked: bool) -> None:
+def lock(widget: QWidget, locked: bool, text: str = LOCKED_TEXT) -> None:
     widget.setEnabled(not locked)
-    widget.setToolTip(LOCKED_TEXT if locked else "")
+    widget.setToolTip(text if locked else "")
 
 
 def locked_label() -> QLabel:
-    label = QLabel(f"🔒 {LOCKED_TEXT}")
+    """The note beside a locked setting (plain text: an emoji lock is a box in many fonts)."""
+    label = QLabel(LOCKED_TEXT)
     label.setObjectName("lockedNote")
     label.setStyleSheet("color: palette(mid);")
     return label
@@ -85,7 +92,10 @@ class Field:
         self.locked = is_locked(loaded, self.key)
         self._write(effective(loaded, self.key, default))
         self._initial = self._read()
-        lock(self.widget, self.locked)
+        lock(self.widget, self.locked, locked_text(loaded))
+
+    def changed(self) -> bool:
+        return not self.locked and self._read() != self._initial
 
     def store(self, doc: ConfigDocument) -> None:
         if self.locked:
@@ -168,8 +178,17 @@ class FieldForm:
     def load(self, loaded: LoadedConfig | None) -> None:
         for field, default in self.fields:
             field.load(loaded, default)
+            self._notes[field.key].setText(locked_text(loaded))
             self._notes[field.key].setVisible(field.locked)
 
     def store(self, doc: ConfigDocument) -> None:
         for field, _ in self.fields:
             field.store(doc)
+
+    def changed(self) -> bool:
+        """Whether the user edited any field since the last load."""
+        return any(field.changed() for field, _ in self.fields)
+
+    def editable(self) -> bool:
+        """Whether any field is not locked by policy."""
+        return any(not field.locked for field, _ in self.fields)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QWidget
 
 from agent.config.schema import IdleSettings, ScheduleSettings
-from agent.ui.settings.form import FieldForm, lock
+from agent.ui.settings.form import FieldForm, lock, locked_text
 
 if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
@@ -49,8 +49,16 @@ class GeneralTab(QWidget):
         self.form.load(loaded)
         policy = loaded.config.general.autostart if loaded else "user-decides"
         self._autostart_policy = policy
-        lock(self.start_at_login, policy in ("always", "never"))
+        everything = loaded is not None and loaded.config.general.lock_settings
+        lock(self.start_at_login, everything or policy in ("always", "never"), locked_text(loaded))
         self._controller.service.background(_autostart_enabled, self._show_autostart)
+
+    def has_changes(self) -> bool:
+        toggled = self._autostart is not None and self.start_at_login.isChecked() != self._autostart
+        return self.form.changed() or toggled
+
+    def can_change(self) -> bool:
+        return self.form.editable() or self.start_at_login.isEnabled()
 
     def _show_autostart(self, enabled: Any) -> None:
         self._autostart = None if enabled is None else bool(enabled)

@@ -16,7 +16,7 @@ from agent.core.durations import format_duration
 from agent.core.model import Status
 from agent.secret_names import CALENDAR_URL_FIELD, calendar_owner
 from agent.ui.settings.entry_table import Column, EntryTable
-from agent.ui.settings.form import FieldForm, is_locked
+from agent.ui.settings.form import FieldForm, is_locked, locked_text
 
 if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
@@ -34,6 +34,19 @@ CONDITIONS = (
     "location",
     "remote",
 )
+CONDITION_LABELS = (
+    "On a call",
+    "In a meeting",
+    "Screen locked",
+    "Idle",
+    "Outside working hours",
+    "At a location",
+    "Not at a known location",
+)
+STATUS_CHOICES = tuple(s.value for s in Status)
+STATUS_LABELS = tuple(s.label for s in Status)
+LOCATION_TYPES = ("building", "level", "site")
+LOCATION_TYPE_LABELS = ("Building", "Floor", "Site")
 DEFAULT_RULES_NOTE = (
     "With no rules, the built-in ones apply: on a call → Busy, in a meeting → Busy, "
     "screen locked → Away, idle → Away, outside working hours → Away."
@@ -64,11 +77,17 @@ class EntriesTab(QWidget):
             effective = getattr(loaded.config, self.key)
             self.entries.set_entries([_entry_dict(e) for e in effective])
         self._locked = is_locked(loaded, self.key)
-        self.entries.set_locked(self._locked)
+        self.entries.set_locked(self._locked, locked_text(loaded))
 
     def store(self, doc: ConfigDocument, secrets: Secrets) -> None:
         if self.entries.dirty and not self._locked:
             doc.set_entries(self.key, self.entries.entries())
+
+    def has_changes(self) -> bool:
+        return self.entries.dirty and not self._locked
+
+    def can_change(self) -> bool:
+        return not self._locked
 
 
 class RulesTab(EntriesTab):
@@ -76,18 +95,34 @@ class RulesTab(EntriesTab):
     name = "rules"
     key = "rules"
     columns = (
-        Column("condition", "When", "choice", CONDITIONS, "activeCall"),
-        Column("location", "Location id"),
+        Column("condition", "When", "choice", CONDITIONS, "activeCall", CONDITION_LABELS),
+        Column("location", "At location", "choice", ("",), "", ("Any",)),
         Column("after", "After"),
-        Column("set_status", "Set status", "choice", tuple(s.value for s in Status), "busy"),
+        Column("set_status", "Set status to", "choice", STATUS_CHOICES, "busy", STATUS_LABELS),
         Column("message", "Message"),
     )
 
     def __init__(self, controller: TrayController) -> None:
         super().__init__(controller)
-        note = QLabel(DEFAULT_RULES_NOTE + " The first matching rule wins.")
+        note = QLabel(
+            DEFAULT_RULES_NOTE + " The first matching rule wins. “After” is how long the "
+            "condition must last first, e.g. 10m."
+        )
         note.setWordWrap(True)
         self.layout_.insertWidget(0, note)
+
+    def load(self, doc: ConfigDocument, loaded: LoadedConfig | None) -> None:
+        """The location column offers the configured locations by name."""
+        places = doc.entries("locations") or (
+            [{"id": p.id, "name": p.name} for p in loaded.config.locations] if loaded else []
+        )
+        ids = tuple(str(p.get("id")) for p in places if p.get("id"))
+        names = tuple(str(p.get("name") or p.get("id")) for p in places if p.get("id"))
+        index = next(i for i, c in enumerate(self.entries.columns) if c.key == "location")
+        self.entries.columns[index] = dataclasses.replace(
+            self.entries.columns[index], choices=("", *ids), labels=("Any", *names)
+        )
+        super().load(doc, loaded)
 
 
 class LocationsTab(EntriesTab):
@@ -95,9 +130,9 @@ class LocationsTab(EntriesTab):
     name = "locations"
     key = "locations"
     columns = (
-        Column("id", "Id"),
+        Column("id", "ID"),
         Column("name", "Name"),
-        Column("type", "Type", "choice", ("building", "level", "site"), "building"),
+        Column("type", "Kind", "choice", LOCATION_TYPES, "building", LOCATION_TYPE_LABELS),
         Column("subnet", "Subnets", "list"),
         Column("gateway_mac", "Gateway MACs", "list"),
         Column("dns_suffix", "DNS suffixes", "list"),
@@ -129,6 +164,12 @@ class LocationsTab(EntriesTab):
     def store(self, doc: ConfigDocument, secrets: Secrets) -> None:
         super().store(doc, secrets)
         self.form.store(doc)
+
+    def has_changes(self) -> bool:
+        return super().has_changes() or self.form.changed()
+
+    def can_change(self) -> bool:
+        return super().can_change() or self.form.editable()
 
     def _use_current_network(self) -> None:
         if self.entries.table.currentRow() < 0:

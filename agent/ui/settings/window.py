@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
+    QMessageBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 from agent.ui.settings.about_tab import AboutTab
 from agent.ui.settings.backends_tab import BackendsTab
 from agent.ui.settings.document import ConfigDocument, check, write_atomically
+from agent.ui.settings.form import locked_text
 from agent.ui.settings.general_tab import GeneralTab
 from agent.ui.settings.lists_tab import CalendarsTab, LocationsTab, RulesTab
 
@@ -42,6 +45,14 @@ class SettingsTab(Protocol):
     def load(self, doc: ConfigDocument, loaded: LoadedConfig | None) -> None: ...
 
     def store(self, doc: ConfigDocument, secrets: Secrets) -> None: ...
+
+    def has_changes(self) -> bool:
+        """Edited since the last load (asked before the window closes)."""
+        ...
+
+    def can_change(self) -> bool:
+        """Anything on the tab is not locked by policy (else Save has nothing to do)."""
+        ...
 
 
 @dataclass
@@ -77,6 +88,9 @@ class SettingsWindow(QWidget):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close
         )
+        save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        assert save_button is not None
+        self.save_button = save_button
         self.buttons.accepted.connect(lambda: self.save())
         self.buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -85,6 +99,32 @@ class SettingsWindow(QWidget):
         layout.addWidget(self.buttons)
         self.resize(760, 520)
         self.reload()
+
+    def has_changes(self) -> bool:
+        return self.doc is not None and any(page.has_changes() for page in self.pages)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802  (Qt's name)
+        """Like a desktop app: unsaved edits are saved, discarded or kept; never lost quietly."""
+        if self.saving or not self.has_changes():
+            event.accept()
+            return
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "Save your changes to the settings before closing?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            event.ignore()
+            self.save(then=self.hide)  # a refused file keeps the window open, saying why
+        elif answer == QMessageBox.StandardButton.Discard:
+            event.accept()
+            self.reload()  # the next opening shows the file, not the dropped edits
+        else:
+            event.ignore()
 
     def show_tab(self, name: str) -> None:
         for index, page in enumerate(self.pages):
@@ -103,8 +143,17 @@ class SettingsWindow(QWidget):
         self.doc, self.loaded, problems = result
         for page in self.pages:
             page.load(self.doc, self.loaded)
+        editable = any(page.can_change() for page in self.pages)
+        self.save_button.setEnabled(editable)
+        if not editable:
+            self.message.setText(
+                f"{locked_text(self.loaded)}: these settings can't be changed here."
+            )
         if problems:
-            self.message.setText("The settings file has problems:\n" + "\n".join(problems))
+            self.message.setText(
+                "Some settings in your file could not be used, so their defaults apply:\n"
+                + "\n".join(_in_words(p) for p in problems)
+            )
 
     def save(self, then: Callable[[], None] | None = None) -> None:
         """Check, write and apply; ``then()`` runs after the agent has reloaded."""
@@ -127,7 +176,7 @@ class SettingsWindow(QWidget):
             self.message.setText("Saving failed; see the log.")
             return
         if result.problems:
-            self.message.setText("Not saved:\n" + "\n".join(result.problems))
+            self.message.setText("Not saved:\n" + "\n".join(_in_words(p) for p in result.problems))
             return
         self.message.setText("Saved. Applying…")
         self.controller.service.call({"cmd": "reload"}, lambda r: self._applied(r, then))
@@ -137,7 +186,7 @@ class SettingsWindow(QWidget):
         if problems:
             self.message.setText(
                 "Saved, but the agent kept its old settings:\n"
-                + "\n".join(str(p) for p in problems)
+                + "\n".join(_in_words(str(p)) for p in problems)
             )
         else:
             self.message.setText("Saved and applied.")
@@ -178,6 +227,12 @@ def save_settings(paths: Paths, text: str, secrets: Secrets) -> SaveResult:
     if text != current:
         write_atomically(paths.config_file, text)
     return SaveResult(written=text != current)
+
+
+def _in_words(problem: str) -> str:
+    """A loader problem without its file: ``/x/config.toml:4 idle.x: bad`` -> ``idle.x: bad``."""
+    head, sep, rest = problem.partition(" ")
+    return rest if sep and ":" in head and ("/" in head or "\\" in head) else problem
 
 
 def _relabel(problem: str, paths: Paths) -> str:
