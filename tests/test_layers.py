@@ -115,18 +115,8 @@ def test_no_lower_layer_imports_an_upper_one() -> None:
     assert upward(import_graph()) == set()
 
 
-@pytest.mark.xfail(
-    reason="the settings tabs import tray.py and settings/window.py: removed by the settings "
-    "host protocol (the lead's half of issue 14)",
-    strict=True,
-)
 def test_no_import_circle() -> None:
     assert circles(import_graph()) == []
-
-
-def test_no_import_circle_outside_the_tray() -> None:
-    graph = import_graph()
-    assert [group for group in circles(graph) if not in_layer(group[0], ("agent.ui",))] == []
 
 
 def test_the_checks_catch_what_they_look_for(tmp_path: Path) -> None:

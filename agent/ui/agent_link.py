@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from agent import ipc
+from agent.cli.exit_codes import ExitCode
 from agent.protocol import Reply, Request, Snapshot
 
 if TYPE_CHECKING:
@@ -152,7 +153,9 @@ class AgentLink(QObject):
             future = (self._work if slow else self._requests).submit(self._ask, request)
         except RuntimeError:  # stopped
             future = Future()
-            future.set_result({"ok": False, "error": "the tray is quitting", "code": 1})
+            future.set_result(
+                {"ok": False, "error": "the tray is quitting", "code": ExitCode.FAILURE}
+            )
         if on_done is not None:
             future.add_done_callback(lambda f: self._deliver.emit(on_done, _reply_of(f)))
         return future
@@ -186,15 +189,19 @@ class AgentLink(QObject):
         try:
             return ipc.request(self._paths.socket_path, request, timeout=timeout)
         except ipc.AgentNotRunning:
-            return {"ok": False, "error": "the agent is not running", "code": 3}
+            return {"ok": False, "error": "the agent is not running", "code": ExitCode.NOT_RUNNING}
         except TimeoutError:
             return {
                 "ok": False,
                 "error": f"the agent did not answer within {timeout:g}s",
-                "code": 1,
+                "code": ExitCode.FAILURE,
             }
         except (OSError, ValueError) as error:
-            return {"ok": False, "error": f"could not talk to the agent: {error}", "code": 1}
+            return {
+                "ok": False,
+                "error": f"could not talk to the agent: {error}",
+                "code": ExitCode.FAILURE,
+            }
 
     def _on_deliver(self, callback: Callback, value: Any) -> None:
         callback(value)
@@ -311,4 +318,4 @@ def _reply_of(future: Future[Reply]) -> Reply:
         return future.result()
     except Exception as exc:
         log.exception("request to the agent failed")
-        return {"ok": False, "error": str(exc), "code": 1}
+        return {"ok": False, "error": str(exc), "code": ExitCode.FAILURE}

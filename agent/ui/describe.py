@@ -7,11 +7,9 @@ Times are shown in the machine's local zone: this is display, not logic.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from agent.core.model import Status
-
-Snapshot = dict[str, Any]
+from agent.protocol import BackendView, Snapshot
 
 HEALTHY_BACKEND_STATES = ("ok", "disabled")
 
@@ -160,7 +158,7 @@ def undetected_signals(snapshot: Snapshot) -> list[str]:
     return [signal for signal in SIGNAL_WORDS if sources.get(signal) == "none"]
 
 
-def backend_problem(name: str, info: dict[str, Any], vendor: str, address: str) -> str:
+def backend_problem(name: str, info: BackendView, vendor: str, address: str) -> str:
     """One backend's trouble as a sentence a person can act on."""
     state = info.get("state", "ok")
     who = f"{vendor} ({name})" if vendor and vendor.lower() != name.lower() else (vendor or name)

@@ -10,13 +10,13 @@ never talks to the service.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
 from agent.core.model import Status
+from agent.protocol import Snapshot
 from agent.ui import describe
 from agent.ui.icons import status_icon
 from agent.ui.recent import RecentChange
@@ -140,7 +140,7 @@ class TrayMenu(QMenu):
         self.quit_action = self._item("quit", "Quit")
         self.quit_action.triggered.connect(self.quit_requested)
         self._hidden: frozenset[str] = frozenset()
-        self._snapshot: dict[str, Any] = {}
+        self._snapshot: Snapshot | None = None
         self._apply_visibility()
 
     # -- building blocks ---------------------------------------------------------------
@@ -169,7 +169,7 @@ class TrayMenu(QMenu):
 
     # -- updates -----------------------------------------------------------------------
 
-    def set_snapshot(self, snapshot: dict[str, Any]) -> None:
+    def set_snapshot(self, snapshot: Snapshot) -> None:
         """Show a new service snapshot."""
         self._snapshot = snapshot
         status = describe.status_of(snapshot)
@@ -250,7 +250,7 @@ class TrayMenu(QMenu):
         for status, action in self.status_actions.items():
             hidden = {f"status.{status.value}", status.value} & self._hidden
             action.setVisible(not hidden)
-        paused = bool(self._snapshot.get("paused_until"))
+        paused = bool(self._snapshot and self._snapshot.get("paused_until"))
         for action in self.actions():
             name = action.objectName()
             if name in ("", "trayMenu", "header", "health") or name.startswith("status."):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent.core.model import Status
+from agent.protocol import Snapshot
 from agent.ui import describe
 from agent.ui.icons import status_icon
 from agent.ui.menu import STATUS_HINTS
@@ -92,7 +92,7 @@ class MessageDialog(QDialog):
         self._recent: list[str] = []
         self._fill_suggestions()
 
-    def prepare(self, snapshot: dict[str, Any]) -> None:
+    def prepare(self, snapshot: Snapshot) -> None:
         """Start from what is set now: its message and status (Busy when available)."""
         self.text.setText(str(snapshot.get("message") or ""))
         status = describe.status_of(snapshot)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.config.schema import UiSettings
+from agent.protocol import Snapshot
 from agent.ui import describe
 
 MANUAL_REASONS = ("manual", "paused")
@@ -27,8 +28,8 @@ class Notice:
 
 
 def notices(
-    previous: dict[str, Any] | None,
-    current: dict[str, Any],
+    previous: Snapshot | None,
+    current: Snapshot,
     ui: UiSettings,
     vendors: Mapping[str, str] | None = None,
     addresses: Mapping[str, str] | None = None,
@@ -74,11 +75,11 @@ def notices(
     return found
 
 
-def _shown(snapshot: dict[str, Any]) -> tuple[Any, ...]:
+def _shown(snapshot: Snapshot) -> tuple[Any, ...]:
     """What a person sees change: the status and its message."""
     return snapshot.get("status"), snapshot.get("message") or ""
 
 
-def _in_state(snapshot: dict[str, Any], *states: str) -> set[str]:
+def _in_state(snapshot: Snapshot, *states: str) -> set[str]:
     backends = snapshot.get("backends") or {}
     return {n for n, b in backends.items() if b.get("state") in states}

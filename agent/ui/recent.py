@@ -8,9 +8,9 @@ skipped, never an error in the menu.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from agent.core.model import Status
+from agent.protocol import Reply
 
 RECENT_LIMIT = 8
 
@@ -31,7 +31,7 @@ class RecentChange:
             return self.status
 
 
-def recent_from_reply(reply: dict[str, Any], limit: int = RECENT_LIMIT) -> list[RecentChange]:
+def recent_from_reply(reply: Reply, limit: int = RECENT_LIMIT) -> list[RecentChange]:
     """The changes of a ``history`` reply, newest first, at most ``limit``."""
     changes = reply.get("changes") if reply.get("ok") else None
     if not isinstance(changes, list):

@@ -7,10 +7,9 @@ window grows with its text (labels wrap; the layout sets the size), so nothing i
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QLabel, QLayout, QPushButton, QVBoxLayout, QWidget
 
+from agent.protocol import Snapshot
 from agent.ui import describe
 from agent.ui.menu import TrayMenu
 
@@ -43,7 +42,7 @@ class StatusWindow(QWidget):
             layout.addWidget(widget)
         layout.addWidget(button)
 
-    def set_snapshot(self, snapshot: dict[str, Any]) -> None:
+    def set_snapshot(self, snapshot: Snapshot) -> None:
         if snapshot:
             self.status.setText(describe.headline(snapshot))
             lines = describe.detail_lines(snapshot)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QCursor, QDesktopServices
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from agent.core.model import Status
-from agent.protocol import Reply, Request
+from agent.protocol import Reply, Request, Snapshot
 from agent.ui import describe
 from agent.ui.agent_link import AgentLink
 from agent.ui.icons import status_icon
@@ -55,9 +55,9 @@ class TrayController(QObject):
         """``agent_command`` starts the agent when none runs (default: the headless agent)."""
         super().__init__(parent)
         self.paths = paths
-        self.snapshot: dict[str, Any] = {}
+        self.snapshot: Snapshot | None = None  # none until the agent first answers
         self.config: LoadedConfig | None = None
-        self.service = AgentLink(paths, agent_command, self)
+        self.link = AgentLink(paths, agent_command, self)
         self.menu = TrayMenu()
         self.tray = QSystemTrayIcon(status_icon(Status.OFFLINE), self)
         self.tray.setToolTip("Presence Agent — starting")
@@ -68,7 +68,7 @@ class TrayController(QObject):
         self.status_window: StatusWindow | None = None
         self.details_window: DetailsWindow | None = None
         self.dnd_dialog: DndDialog | None = None
-        self.notifier = notifier_for_platform(self.tray, self.service.background)
+        self.notifier = notifier_for_platform(self.tray, self.link.background)
         self.last_reply: Reply | None = None
         self.recent: list[RecentChange] = []
         self.tray.activated.connect(self._on_tray_activated)
@@ -82,14 +82,14 @@ class TrayController(QObject):
         self.menu.custom_dnd_requested.connect(self.open_dnd_dialog)
         self.menu.aboutToShow.connect(self.refresh_status)
         self.menu.aboutToShow.connect(self.refresh_recent)
-        self.service.snapshot_changed.connect(self._on_snapshot)
-        self.service.activated.connect(self.activate)
-        self.service.failed.connect(self._on_failed)
-        self.service.connection_changed.connect(self._on_connection)
+        self.link.snapshot_changed.connect(self._on_snapshot)
+        self.link.activated.connect(self.activate)
+        self.link.failed.connect(self._on_failed)
+        self.link.connection_changed.connect(self._on_connection)
 
     def start(self, first_run: bool = False) -> None:
         """Reach (or start) the agent and show the icon (or the status window without a tray)."""
-        self.service.start()
+        self.link.start()
         self.tray.show()
         self.reload_config()
         if not QSystemTrayIcon.isSystemTrayAvailable():
@@ -104,15 +104,15 @@ class TrayController(QObject):
     def quit(self) -> None:
         """Quit the tray app: the agent too (the tray's Quit means stop presence updates)."""
         self.tray.hide()
-        self.service.quit_agent(timeout=2.0)
-        self.service.stop()
+        self.link.quit_agent(timeout=2.0)
+        self.link.stop()
         QApplication.quit()
 
     # -- agent ------------------------------------------------------------------------
 
     def send(self, request: Request) -> None:
         """Send a request to the agent; failures are shown, never raised."""
-        self.service.call(request, self._on_reply)
+        self.link.call(request, self._on_reply)
 
     def _on_reply(self, reply: Reply) -> None:
         self.last_reply = reply
@@ -123,15 +123,15 @@ class TrayController(QObject):
 
     def refresh_status(self) -> None:
         """Ask for a fresh snapshot: backend health changes between presence changes."""
-        self.service.call({"cmd": "status"}, self._on_status)
+        self.link.call({"cmd": "status"}, self._on_status)
 
-    def _on_status(self, reply: dict[str, Any]) -> None:
+    def _on_status(self, reply: Reply) -> None:
         snapshot = reply.get("snapshot")
-        if reply.get("ok") and isinstance(snapshot, dict) and snapshot != self.snapshot:
+        if reply["ok"] and snapshot is not None and snapshot != self.snapshot:
             self._on_snapshot(snapshot)
 
-    def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
-        previous = self.snapshot or None
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        previous = self.snapshot
         self.snapshot = snapshot
         status = describe.status_of(snapshot)
         self.tray.setIcon(status_icon(status, describe.needs_badge(snapshot)))
@@ -156,21 +156,23 @@ class TrayController(QObject):
         from agent.backends.http import host_and_port
 
         backends = self.config.config.backends if self.config is not None else ()
-        reported = self.snapshot.get("backends") or {}
-        vendors = {name: vendor_name(str(b.get("type") or "")) for name, b in reported.items()}
+        reported = self.snapshot["backends"] if self.snapshot is not None else {}
+        vendors = {name: vendor_name(b["type"]) for name, b in reported.items()}
         vendors.update({b.name: vendor_name(b.type) for b in backends})
         addresses = {b.name: host_and_port(b.base_url) for b in backends if b.base_url}
         return vendors, addresses
 
     def health_details(self) -> list[str]:
         vendors, addresses = self._backend_words()
+        if self.snapshot is None:
+            return []
         return describe.health_details(self.snapshot, vendors, addresses)
 
     def refresh_recent(self) -> None:
         """Ask the agent for its history of reported changes (whatever the backends)."""
-        self.service.call({"cmd": "history", "limit": RECENT_LIMIT}, self._on_recent)
+        self.link.call({"cmd": "history", "limit": RECENT_LIMIT}, self._on_recent)
 
-    def _on_recent(self, reply: dict[str, Any]) -> None:
+    def _on_recent(self, reply: Reply) -> None:
         if not reply.get("ok"):
             return
         self.recent = recent_from_reply(reply)
@@ -204,7 +206,7 @@ class TrayController(QObject):
                 log.warning("configuration problems: %s", "; ".join(exc.problems))
                 return None
 
-        self.service.background(load, self._on_config)
+        self.link.background(load, self._on_config)
 
     def _on_config(self, loaded: LoadedConfig | None) -> None:
         if loaded is None:
@@ -232,7 +234,8 @@ class TrayController(QObject):
             presets = self.config.config.ui.preset_messages if self.config else ()
             self.message_dialog = MessageDialog(presets)
             self.message_dialog.request.connect(self.send)
-        self.message_dialog.prepare(self.snapshot)
+        if self.snapshot is not None:
+            self.message_dialog.prepare(self.snapshot)
         self.message_dialog.set_recent([e.message for e in self.recent if e.message])
         self.refresh_recent()
         _raise(self.message_dialog)
@@ -275,7 +278,8 @@ class TrayController(QObject):
 
         if self.status_window is None:
             self.status_window = StatusWindow(self.menu)
-            self.status_window.set_snapshot(self.snapshot)
+            if self.snapshot is not None:
+                self.status_window.set_snapshot(self.snapshot)
         self.status_window.set_reason(why)
         _raise(self.status_window)
 
@@ -286,7 +290,7 @@ class TrayController(QObject):
             log_dir.mkdir(parents=True, exist_ok=True)
             return str(log_dir)
 
-        self.service.background(ensure, self._open_folder)
+        self.link.background(ensure, self._open_folder)
 
     def _open_folder(self, folder: str | None) -> None:
         if folder:

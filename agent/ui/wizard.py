@@ -10,7 +10,7 @@ the wizard comes back next time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,9 +30,11 @@ from PySide6.QtWidgets import (
 from agent.backends.http import host_and_port
 from agent.backends.registry import BACKEND_TYPES
 from agent.core.durations import format_duration
+from agent.protocol import Reply
 from agent.ui.settings.backend_fields import OptionField, option_fields, secret_fields
 from agent.ui.settings.document import ConfigDocument
-from agent.ui.settings.window import SaveResult, Secrets
+from agent.ui.settings.host import Secrets, SettingsApp
+from agent.ui.settings.window import SaveResult
 from agent.ui.vendor_words import (
     SERVER_EXAMPLES,
     field_words,
@@ -42,9 +44,6 @@ from agent.ui.vendor_words import (
     vendor_name,
 )
 from agent.ui.wizard_trace import WizardTrace
-
-if TYPE_CHECKING:
-    from agent.ui.tray import TrayController
 
 PAGE_BACKEND, PAGE_FIELDS, PAGE_TEST, PAGE_PREFERENCES = range(4)
 SERVER_TYPES = tuple(t for t in BACKEND_TYPES if t != "local")
@@ -284,7 +283,7 @@ class PreferencesPage(QWizardPage):
 
 
 class FirstRunWizard(QWizard):
-    def __init__(self, controller: TrayController, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: SettingsApp, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("firstRunWizard")
         self.setWindowTitle("Set up Presence Agent")
@@ -321,7 +320,7 @@ class FirstRunWizard(QWizard):
         text = doc.text()
         paths = self.controller.paths
         trace = self._written
-        self.controller.service.background(lambda: trace.save(paths, text, secrets), on_done)
+        self.controller.link.background(lambda: trace.save(paths, text, secrets), on_done)
 
     def test_connection(self) -> None:
         self.test_page.button.setEnabled(False)
@@ -337,14 +336,14 @@ class FirstRunWizard(QWizard):
                 )
                 self.test_page.show_result("problem", words)
                 return
-            self.controller.service.call({"cmd": "reload"}, lambda _: probe())
+            self.controller.link.call({"cmd": "reload"}, lambda _: probe())
 
         def probe() -> None:
-            self.controller.service.call({"cmd": "test_backend", "name": name}, self._show_probe)
+            self.controller.link.call({"cmd": "test_backend", "name": name}, self._show_probe)
 
         self._write(saved)
 
-    def _show_probe(self, reply: dict[str, Any]) -> None:
+    def _show_probe(self, reply: Reply) -> None:
         kind = self.backend_page.chosen()
         url = self.fields_page.widgets["base_url"]
         where = host_and_port(url.text().strip()) if isinstance(url, QLineEdit) else ""
@@ -354,13 +353,13 @@ class FirstRunWizard(QWizard):
                 "Presence Agent could not run the test. Click Test connection to try again.",
             )
             return
-        probe = reply.get("probe") or {}
-        status = str(probe.get("status") or "")
+        probe = reply.get("probe") or {"status": "", "detail": "", "fix": ""}
+        status = probe["status"]
         self.test_page.show_result(
             status,
             probe_words(
                 status,
-                str(probe.get("detail") or ""),
+                probe["detail"],
                 vendor_name(kind),
                 where,
                 self.fields_page.secret_labels()
@@ -375,10 +374,10 @@ class FirstRunWizard(QWizard):
 
         def undone(_: Any) -> None:
             self.cleaned_up = True
-            self.controller.service.call({"cmd": "reload"}, lambda _: None)
+            self.controller.link.call({"cmd": "reload"}, lambda _: None)
 
         if trace.touched:
-            self.controller.service.background(lambda: trace.undo(paths), undone)
+            self.controller.link.background(lambda: trace.undo(paths), undone)
         else:
             self.cleaned_up = True
         QWizard.reject(self)
@@ -397,14 +396,10 @@ class FirstRunWizard(QWizard):
                 )
                 self.currentPage().setSubTitle("Not saved: " + self.result_message)
                 return
-            self.controller.service.call(
-                {"cmd": "reload"}, lambda _: self.controller.reload_config()
-            )
+            self.controller.link.call({"cmd": "reload"}, lambda _: self.controller.reload_config())
             loaded = self.controller.config
             policy = loaded.config.general.autostart if loaded else "user-decides"
-            self.controller.service.background(
-                lambda: _autostart(autostart, policy), lambda _: None
-            )
+            self.controller.link.background(lambda: _autostart(autostart, policy), lambda _: None)
             self.finished_saving = True
             QWizard.accept(self)
 

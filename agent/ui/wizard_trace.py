@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agent.ui.settings.document import write_atomically
-from agent.ui.settings.window import SaveResult, Secrets, save_settings
+from agent.ui.settings.host import Secrets
+from agent.ui.settings.window import SaveResult, save_settings
 
 if TYPE_CHECKING:
     from agent.config.paths import Paths

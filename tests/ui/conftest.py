@@ -102,8 +102,8 @@ def close_all(tray: Any) -> None:
         if window is not None:
             window.hide()  # close() would ask about unsaved settings in a modal dialog
     tray.tray.hide()
-    tray.service.quit_agent(wait=10.0)
-    tray.service.stop()
+    tray.link.quit_agent(wait=10.0)
+    tray.link.stop()
 
 
 def wait_for(qtbot: Any, condition: Any, what: str, timeout: float = 10.0) -> Any:

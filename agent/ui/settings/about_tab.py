@@ -21,18 +21,17 @@ if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
     from agent.config.paths import Paths
     from agent.ui.settings.document import ConfigDocument
-    from agent.ui.settings.window import Secrets
-    from agent.ui.tray import TrayController
+    from agent.ui.settings.host import Secrets, SettingsHost
 
 
 class AboutTab(QWidget):
     title = "About"
     name = "about"
 
-    def __init__(self, controller: TrayController) -> None:
+    def __init__(self, host: SettingsHost) -> None:
         super().__init__()
-        self._controller = controller
-        paths = controller.paths
+        self._host = host
+        paths = host.paths
         facts = QFormLayout()
         facts.addRow("Version", QLabel(__version__))
         for label, path in (
@@ -81,8 +80,8 @@ class AboutTab(QWidget):
     def run_doctor(self) -> None:
         self.run_button.setEnabled(False)
         self.report.setPlainText("Checking…")
-        paths = self._controller.paths
-        self._controller.service.background(lambda: doctor_report(paths), self._show_report)
+        paths = self._host.paths
+        self._host.background(lambda: doctor_report(paths), self._show_report)
 
     def _show_report(self, report: Any) -> None:
         self.run_button.setEnabled(True)

@@ -37,9 +37,9 @@ from agent.ui.vendor_words import field_words, probe_words, vendor_name
 
 if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
+    from agent.protocol import Reply
     from agent.ui.settings.document import ConfigDocument
-    from agent.ui.settings.window import Secrets
-    from agent.ui.tray import TrayController
+    from agent.ui.settings.host import Secrets, SettingsHost
 
 BASE_KEYS = ("name", "type", "base_url", "enabled")
 STORED_PLACEHOLDER = "stored in the keyring (type to replace)"
@@ -49,9 +49,9 @@ class BackendsTab(QWidget):
     title = "Backends"
     name = "backends"
 
-    def __init__(self, controller: TrayController) -> None:
+    def __init__(self, host: SettingsHost) -> None:
         super().__init__()
-        self._controller = controller
+        self._host = host
         self._entries: list[dict[str, Any]] = []
         self._secrets: dict[tuple[str, str], str] = {}
         self._stored: set[tuple[str, str]] = set()
@@ -123,7 +123,7 @@ class BackendsTab(QWidget):
         if entries:
             self.list.setCurrentRow(0)
         self.dirty = False
-        self._controller.service.background(_stored_secrets, self._show_stored)
+        self._host.background(_stored_secrets, self._show_stored)
 
     def _show_stored(self, stored: Any) -> None:
         self._stored = set(stored or ())
@@ -287,28 +287,28 @@ class BackendsTab(QWidget):
             return
         name = str(self._entries[self._current].get("name", ""))
         self.result.setText("Saving and testing…")
-        window = self.window()
-        save = getattr(window, "save", None)
-        if callable(save):
-            save(then=lambda: self._probe(name))
+        self._host.save_then(lambda: self._probe(name))
 
     def _probe(self, name: str) -> None:
-        self._controller.service.call(
+        self._host.call(
             {"cmd": "test_backend", "name": name}, lambda reply: self._show_probe(name, reply)
         )
 
-    def _show_probe(self, name: str, reply: dict[str, Any]) -> None:
+    def _show_probe(self, name: str, reply: Reply) -> None:
         if not reply.get("ok"):
             self.result.setText("The test could not run. Save your changes, then test again.")
             return
-        probe = reply.get("probe") or {}
+        probe = reply.get("probe")
+        if probe is None:
+            self.result.setText("The test could not run. Save your changes, then test again.")
+            return
         entry = next((e for e in self._entries if e.get("name") == name), {})
         kind = str(entry.get("type", ""))
         secrets = [field_words(f).label for f in secret_fields(kind)]
         self.result.setText(
             probe_words(
-                str(probe.get("status") or ""),
-                str(probe.get("detail") or ""),
+                probe["status"],
+                probe["detail"],
                 vendor_name(kind),
                 host_and_port(str(entry.get("base_url") or "")),
                 secrets[:1] if len(secrets) == 1 else ["password or token"],

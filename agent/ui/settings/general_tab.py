@@ -12,17 +12,16 @@ from agent.ui.settings.form import FieldForm, lock, locked_text
 if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
     from agent.ui.settings.document import ConfigDocument
-    from agent.ui.settings.window import Secrets
-    from agent.ui.tray import TrayController
+    from agent.ui.settings.host import Secrets, SettingsHost
 
 
 class GeneralTab(QWidget):
     title = "General"
     name = "general"
 
-    def __init__(self, controller: TrayController) -> None:
+    def __init__(self, host: SettingsHost) -> None:
         super().__init__()
-        self._controller = controller
+        self._host = host
         layout = QFormLayout(self)
         self.start_at_login = QCheckBox("Start Presence Agent when I log in")
         self.start_at_login.setObjectName("start_at_login")
@@ -51,7 +50,7 @@ class GeneralTab(QWidget):
         self._autostart_policy = policy
         everything = loaded is not None and loaded.config.general.lock_settings
         lock(self.start_at_login, everything or policy in ("always", "never"), locked_text(loaded))
-        self._controller.service.background(_autostart_enabled, self._show_autostart)
+        self._host.background(_autostart_enabled, self._show_autostart)
 
     def has_changes(self) -> bool:
         toggled = self._autostart is not None and self.start_at_login.isChecked() != self._autostart
@@ -70,9 +69,7 @@ class GeneralTab(QWidget):
         if self._autostart is not None and wanted != self._autostart:
             policy = self._autostart_policy
             self._autostart = wanted
-            self._controller.service.background(
-                lambda: _set_autostart(wanted, policy), lambda _: None
-            )
+            self._host.background(lambda: _set_autostart(wanted, policy), lambda _: None)
 
 
 def _autostart_enabled() -> bool:

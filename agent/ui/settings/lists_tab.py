@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
     from agent.platform.network_view import NetworkView
     from agent.ui.settings.document import ConfigDocument
-    from agent.ui.settings.window import Secrets
-    from agent.ui.tray import TrayController
+    from agent.ui.settings.host import Secrets, SettingsHost
 
 CONDITIONS = (
     "activeCall",
@@ -61,9 +60,9 @@ class EntriesTab(QWidget):
     key = ""
     columns: tuple[Column, ...] = ()
 
-    def __init__(self, controller: TrayController) -> None:
+    def __init__(self, host: SettingsHost) -> None:
         super().__init__()
-        self._controller = controller
+        self._host = host
         self.layout_ = QVBoxLayout(self)
         self.entries = EntryTable(self.key, self.columns)
         self.layout_.addWidget(self.entries)
@@ -102,8 +101,8 @@ class RulesTab(EntriesTab):
         Column("message", "Message"),
     )
 
-    def __init__(self, controller: TrayController) -> None:
-        super().__init__(controller)
+    def __init__(self, host: SettingsHost) -> None:
+        super().__init__(host)
         note = QLabel(
             DEFAULT_RULES_NOTE + " The first matching rule wins. “After” is how long the "
             "condition must last first, e.g. 10m."
@@ -140,8 +139,8 @@ class LocationsTab(EntriesTab):
         Column("bssid", "Access points", "list"),
     )
 
-    def __init__(self, controller: TrayController) -> None:
-        super().__init__(controller)
+    def __init__(self, host: SettingsHost) -> None:
+        super().__init__(host)
         form_host = QWidget()
         form = QFormLayout(form_host)
         form.setContentsMargins(0, 0, 0, 0)
@@ -175,7 +174,7 @@ class LocationsTab(EntriesTab):
         if self.entries.table.currentRow() < 0:
             self.entries.add_row({"id": "office", "name": "Office"})
         self.network_note.setText("Reading this network…")
-        self._controller.service.background(current_matchers, self._fill_matchers)
+        self._host.background(current_matchers, self._fill_matchers)
 
     def _fill_matchers(self, matchers: Any) -> None:
         row = self.entries.table.currentRow()
@@ -204,8 +203,8 @@ class CalendarsTab(EntriesTab):
         Column("user_email", "Your email in it"),
     )
 
-    def __init__(self, controller: TrayController) -> None:
-        super().__init__(controller)
+    def __init__(self, host: SettingsHost) -> None:
+        super().__init__(host)
         note = QLabel(
             "A calendar's secret address (Outlook, Google) is a password: tick "
             "“URL is secret” and it is stored in the keyring, not in the file."

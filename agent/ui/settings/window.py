@@ -27,15 +27,13 @@ from agent.ui.settings.backends_tab import BackendsTab
 from agent.ui.settings.document import ConfigDocument, check, write_atomically
 from agent.ui.settings.form import locked_text
 from agent.ui.settings.general_tab import GeneralTab
+from agent.ui.settings.host import Secrets, SettingsApp
 from agent.ui.settings.lists_tab import CalendarsTab, LocationsTab, RulesTab
 
 if TYPE_CHECKING:
     from agent.config.loader import LoadedConfig
     from agent.config.paths import Paths
-    from agent.ui.tray import TrayController
-
-Secrets = list[tuple[str, str, str]]
-"""(backend, field, value) to store in the keyring."""
+    from agent.protocol import Reply, Request
 
 
 class SettingsTab(Protocol):
@@ -62,23 +60,23 @@ class SaveResult:
 
 
 class SettingsWindow(QWidget):
-    def __init__(self, controller: TrayController) -> None:
+    def __init__(self, app: SettingsApp) -> None:
         super().__init__()
         self.setObjectName("settingsWindow")
         self.setWindowTitle("Settings")
-        self.controller = controller
+        self.app = app
         self.doc: ConfigDocument | None = None
         self.loaded: LoadedConfig | None = None
         self.saving = False
         self.tabs = QTabWidget()
         self.pages: list[SettingsTab] = []
         for page in (
-            GeneralTab(controller),
-            RulesTab(controller),
-            LocationsTab(controller),
-            CalendarsTab(controller),
-            BackendsTab(controller),
-            AboutTab(controller),
+            GeneralTab(self),
+            RulesTab(self),
+            LocationsTab(self),
+            CalendarsTab(self),
+            BackendsTab(self),
+            AboutTab(self),
         ):
             self.pages.append(page)
             self.tabs.addTab(page, page.title)
@@ -99,6 +97,23 @@ class SettingsWindow(QWidget):
         layout.addWidget(self.buttons)
         self.resize(760, 520)
         self.reload()
+
+    # -- the tabs' host (agent.ui.settings.host.SettingsHost) ----------------------------
+
+    @property
+    def paths(self) -> Paths:
+        return self.app.paths
+
+    def call(self, request: Request, on_done: Callable[[Reply], None]) -> None:
+        self.app.link.call(request, on_done)
+
+    def background(self, work: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        self.app.link.background(work, on_done)
+
+    def save_then(self, then: Callable[[], None]) -> None:
+        self.save(then=then)
+
+    # -- the window ------------------------------------------------------------------------
 
     def has_changes(self) -> bool:
         return self.doc is not None and any(page.has_changes() for page in self.pages)
@@ -133,8 +148,8 @@ class SettingsWindow(QWidget):
 
     def reload(self) -> None:
         """Read the file and the effective config off the GUI thread, then fill the tabs."""
-        paths = self.controller.paths
-        self.controller.service.background(lambda: _read(paths), self._fill)
+        paths = self.app.paths
+        self.app.link.background(lambda: _read(paths), self._fill)
 
     def _fill(self, result: Any) -> None:
         if result is None:
@@ -163,10 +178,10 @@ class SettingsWindow(QWidget):
         for page in self.pages:
             page.store(self.doc, secrets)
         text = self.doc.text()
-        paths = self.controller.paths
+        paths = self.app.paths
         self.saving = True
         self.message.setText("Saving…")
-        self.controller.service.background(
+        self.app.link.background(
             lambda: save_settings(paths, text, secrets), lambda r: self._saved(r, then)
         )
 
@@ -179,10 +194,10 @@ class SettingsWindow(QWidget):
             self.message.setText("Not saved:\n" + "\n".join(_in_words(p) for p in result.problems))
             return
         self.message.setText("Saved. Applying…")
-        self.controller.service.call({"cmd": "reload"}, lambda r: self._applied(r, then))
+        self.app.link.call({"cmd": "reload"}, lambda r: self._applied(r, then))
 
-    def _applied(self, reply: dict[str, Any], then: Callable[[], None] | None) -> None:
-        problems = reply.get("problems") or ([] if reply.get("ok") else [reply.get("error")])
+    def _applied(self, reply: Reply, then: Callable[[], None] | None) -> None:
+        problems = reply.get("problems") or ([] if reply["ok"] else [reply.get("error", "")])
         if problems:
             self.message.setText(
                 "Saved, but the agent kept its old settings:\n"
@@ -190,7 +205,7 @@ class SettingsWindow(QWidget):
             )
         else:
             self.message.setText("Saved and applied.")
-        self.controller.reload_config()
+        self.app.reload_config()
         self.reload()
         if then is not None:
             then()
