@@ -33,6 +33,7 @@ from tests.benchmarks import (  # noqa: E402
     bundle,
     external,
     footprint,
+    idle_push,
     reaction,
     startup,
 )
@@ -48,6 +49,7 @@ SECTIONS: list[tuple[str, Section]] = [
     ("start-up headless", startup.headless),
     ("footprint", footprint.footprint),
     ("reaction away", reaction.return_from_away),
+    ("idle push", idle_push.idle_push),
     ("reaction call", reaction.call),
     ("reaction lock", reaction.lock),
     ("delivery", external.delivery),
