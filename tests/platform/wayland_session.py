@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.benchmarks.desktop import stop
 from tests.support import wait_until
 
 SWAY_ENV = {"WLR_BACKENDS": "headless", "WLR_LIBINPUT_NO_DEVICES": "1", "WLR_RENDERER": "pixman"}
@@ -59,12 +60,7 @@ def headless_sway() -> Iterator[Path]:
 
         yield wait_until(socket, timeout=20, what="sway's Wayland socket")
     finally:
-        sway.terminate()
-        try:
-            sway.wait(10)
-        except subprocess.TimeoutExpired:
-            sway.kill()
-            sway.wait(10)
+        stop(sway)
         shutil.rmtree(runtime, ignore_errors=True)
 
 
@@ -113,12 +109,5 @@ def idle_notify_server() -> Iterator[IdleNotifyServer]:
         wait_until(lambda: server.lines, timeout=20, what="the compositor to listen")
         yield server
     finally:
-        if process.poll() is None:
-            assert process.stdin is not None
-            process.stdin.close()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        stop(process)
         shutil.rmtree(runtime, ignore_errors=True)

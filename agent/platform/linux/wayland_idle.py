@@ -24,7 +24,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Self
 
 _MAX_TIMEOUT_MS = 0xFFFFFFFF  # the protocols' timeouts are uint32 milliseconds
 
@@ -62,7 +62,7 @@ class _WaylandIdle:
         self.wakeups = 0
 
     @classmethod
-    async def open(cls, monotonic: Callable[[], float] = time.monotonic) -> Any:
+    async def open(cls, monotonic: Callable[[], float] = time.monotonic) -> Self:
         if not os.environ.get("WAYLAND_DISPLAY"):
             raise RuntimeError("not a Wayland session (WAYLAND_DISPLAY is not set)")
         display, manager, seat = await asyncio.to_thread(_connect, cls.global_name)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
 import math
 import os
 from collections.abc import Sequence
@@ -103,8 +102,9 @@ class _Xlib:
     """The few libX11/libXext calls used, with their C signatures; loaded on first use."""
 
     def __init__(self) -> None:
-        x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
-        ext = ctypes.CDLL(ctypes.util.find_library("Xext") or "libXext.so.6")
+        # The sonames every Linux distribution ships (find_library would spawn ldconfig).
+        x11 = ctypes.CDLL("libX11.so.6")
+        ext = ctypes.CDLL("libXext.so.6")
         vp, ul, i, pi = ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.POINTER(ctypes.c_int)
         self.open_display = _fn(x11.XOpenDisplay, vp, ctypes.c_char_p)
         self.close_display = _fn(x11.XCloseDisplay, i, vp)
@@ -177,11 +177,11 @@ class X11SyncIdle:
     woke the loop: with no input and no threshold ahead, both stay still.
     """
 
-    def __init__(self, xlib: _Xlib, display: int, idletime: int) -> None:
+    def __init__(self, xlib: _Xlib, display: int, event_base: int, idletime: int) -> None:
         self._x = xlib
         self._display = display
         self._idletime = idletime
-        self._event_base = 0
+        self._event_base = event_base
         self._above = self._alarm(_POSITIVE_COMPARISON, _NEVER_MS)
         self._below = self._alarm(_NEGATIVE_COMPARISON, _PARKED_BELOW)
         self._armed = {self._above: _NEVER_MS, self._below: _PARKED_BELOW}
@@ -194,18 +194,14 @@ class X11SyncIdle:
     async def open(cls, display_name: str | None = None) -> X11SyncIdle:
         if os.environ.get("WAYLAND_DISPLAY"):
             raise RuntimeError("Wayland session: XWayland does not see all input")
-        xlib = _library()
         name = display_name or os.environ.get("DISPLAY")
         if not name:
             raise RuntimeError("no X display (DISPLAY is not set)")
-        display = xlib.open_display(name.encode())
-        if not display:
-            raise RuntimeError(f"cannot open X display {name}")
-        xlib.watch_connection(display)
+        # Connecting runs off the loop (a stuck server must not stall the agent); from
+        # then on only the loop thread touches the display.
+        xlib, display, event_base, idletime = await asyncio.to_thread(_open_display, name)
         try:
-            event_base = _initialize(xlib, display)
-            source = cls(xlib, display, _idletime_counter(xlib, display))
-            source._event_base = event_base
+            source = cls(xlib, display, event_base, idletime)
             await source.idle_seconds()
         except BaseException:
             xlib.close_display(display)
@@ -300,6 +296,20 @@ class X11SyncIdle:
         for alarm in (self._above, self._below):
             self._x.destroy_alarm(self._display, alarm)
         self._x.close_display(self._display)
+
+
+def _open_display(name: str) -> tuple[_Xlib, int, int, int]:
+    """Connect; the SYNC event base and the IDLETIME counter, or raise why not."""
+    xlib = _library()
+    display = xlib.open_display(name.encode())
+    if not display:
+        raise RuntimeError(f"cannot open X display {name}")
+    xlib.watch_connection(display)
+    try:
+        return xlib, display, _initialize(xlib, display), _idletime_counter(xlib, display)
+    except BaseException:
+        xlib.close_display(display)
+        raise
 
 
 def _initialize(xlib: _Xlib, display: int) -> int:
