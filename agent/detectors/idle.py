@@ -57,7 +57,9 @@ class IdlePush(Protocol):
     ``idle_seconds`` once, which must answer at or past the threshold crossed (the
     engine counts such a reading at once, without its grace) or below it after input:
     so the engine's next wake-up stays exact and nothing is read on a timer to
-    confirm a pushed event. With nothing ahead and the user active, it just waits.
+    confirm a pushed event. With nothing ahead and the user active, it just waits. The
+    detector marks its readings ``pushed``, so the engine works no crossing out of the
+    time since the last one.
 
     Threading: called and completed on the agent's loop; the source is woken by its
     own file descriptor (``loop.add_reader``) or ``call_soon_threadsafe``, never a timer.
@@ -120,7 +122,7 @@ class IdleDetector(SupervisedDetector[IdleSource]):
             while True:
                 self._changed.clear()
                 idle = await source.idle_seconds()
-                sink(IdleObserved(idle, name))
+                sink(IdleObserved(idle, name, pushed=isinstance(source, IdlePush)))
                 if isinstance(source, IdlePush):
                     await self._until_changed(source.wait_change(idle, self._thresholds))
                     continue

@@ -188,9 +188,9 @@ def test_a_push_source_is_read_only_when_it_pushes(loop: LoopThread) -> None:
         loop.loop.call_soon_threadsafe(pushed.set)
         wait_until(lambda e=expected: source.waits[-1] == e, what=f"a wait after {expected}")
     assert [o for o in seen if isinstance(o, IdleObserved)] == [
-        IdleObserved(0.0, "push"),
-        IdleObserved(0.3, "push"),
-        IdleObserved(0.01, "push"),
+        IdleObserved(0.0, "push", pushed=True),
+        IdleObserved(0.3, "push", pushed=True),
+        IdleObserved(0.01, "push", pushed=True),
     ]
     loop.run(detector.stop())
     assert source.closed
