@@ -3,14 +3,15 @@
 The same headless agent and config run twice: on the benchmark's Xvfb (xdotool moves
 the pointer and taps Shift through XTEST) and on Debian's headless sway with no X
 server at all (``wtype`` taps Shift through the virtual-keyboard protocol). Each run:
-trials of "idle until away" (how late past ``away_after`` the "away" POST arrives,
-from just before the last input) and "input after away" (from just before the input to
-the "available" POST), then a window in which the user stays away and the agent's CPU
-time and context switches are read from /proc. ``[location]`` is off here: on a shared
-machine other processes' network changes (counted in the note) make the location
-detector re-read the network, which the footprint section measures; this one measures
-what being away costs. CPU comes from schedstat (ns): the
-tick-based figure cannot resolve the 0.01 CPU-s/min target.
+trials of "idle until away", how late past ``away_after`` the "away" POST arrives,
+timed from just before the last input (an upper bound: it includes the input tool's
+own start-up; timed from the tool's exit, a lower bound, in the note), and of "input
+after away", from just before the input to the "available" POST. Then a window in
+which the user stays away and the agent's CPU time and context switches are read from
+/proc. CPU comes from schedstat (ns): the tick-based figure cannot resolve the 0.01
+CPU-s/min target. ``[location]`` is off here: on a shared machine other processes'
+network changes (counted in the note) make the location detector re-read the network,
+which the footprint section measures; this one measures what being away costs.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def _run(
     ctx: Context, name: str, desk: Desktop, user_input: Callable[[], None]
 ) -> tuple[list[Row], dict[str, Any]]:
     late: list[float] = []
+    late_after_tool: list[float] = []
     back: list[float] = []
     window = ctx.pick(120, 20)
     settings = AgentSettings(away_after=f"{AWAY_AFTER:g}s", location=False)
@@ -85,8 +87,10 @@ def _run(
         for _ in range(ctx.trials(20, 5)):
             last_input = time.monotonic()
             user_input()
+            tool_done = time.monotonic()
             went = backend.wait_status("away", last_input, timeout=AWAY_AFTER + 10)
             late.append(went - last_input - AWAY_AFTER)
+            late_after_tool.append(went - tool_done - AWAY_AFTER)
             time.sleep(random.uniform(0.0, 1.0))  # a random moment while away, not a wait
             started = time.monotonic()
             user_input()
@@ -119,12 +123,14 @@ def _run(
         Row("idle push", f"{label}: idle -> away, past away_after (median)", median(late), "s",
             LATE_TARGET, f"away_after = {AWAY_AFTER:g}s"),
         Row("idle push", f"{label}: idle -> away, past away_after (p95)", percentile(late, 95),
-            "s", LATE_TARGET, f"{trials}; max {max(late):.3f} s"),
+            "s", LATE_TARGET, f"{trials}; timed from the input tool's exit instead: p95 "
+            f"{percentile(late_after_tool, 95):.3f} s"),
     ]  # fmt: skip
     data = {
         "source": source,
         "available_s": back,
         "away_after_late_s": late,
+        "away_after_late_from_tool_exit_s": late_after_tool,
         "away_window_s": window,
         "away_usage": vars(spent),
         "rtnetlink_messages": network_changes,

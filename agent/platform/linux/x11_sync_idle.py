@@ -12,8 +12,9 @@ no thread, no reads while nothing happens.
 Refused under Wayland for the same reason as the MIT-SCREEN-SAVER source: XWayland only
 sees input sent to X applications.
 
-Threading: everything, including the callbacks, runs on the agent's asyncio loop; the
-display is never touched from another thread (so Xlib runs without ``XInitThreads``).
+Threading: connecting runs on a worker thread; from then on everything, including the
+callbacks, runs on the agent's asyncio loop, and the display is never used from two
+threads at once (so Xlib runs without ``XInitThreads``).
 """
 
 from __future__ import annotations
