@@ -5,13 +5,15 @@ set -euo pipefail
 packages=(
   libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1
   libxcb-cursor0 libxcb-shape0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
-  libpulse0
+  libpulse0 libx11-6 libxext6
 )
 if [ "${1:-}" != "--runtime" ]; then
   packages+=(
     xvfb xdotool x11-utils dbus gnome-keyring libsecret-tools pulseaudio pulseaudio-utils trayer
     libdbus-1-dev libglib2.0-dev pkg-config iproute2 msitools desktop-file-utils lintian
     dpkg-dev fakeroot binutils wixl patchelf
+    # Wayland idle tests: a headless compositor, its virtual keyboard, KDE's protocol XML
+    sway wtype plasma-wayland-protocols
   )
 fi
 missing=()

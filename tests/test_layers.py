@@ -12,8 +12,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 AGENT = Path(__file__).resolve().parent.parent / "agent"
 LOWER = ("agent.core", "agent.config", "agent.platform")
 UPPER = ("agent.detectors", "agent.backends", "agent.delivery", "agent.app")

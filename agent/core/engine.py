@@ -45,6 +45,7 @@ class Engine:
         self._clock = clock
         self._idle: float | None = None
         self._idle_at: datetime | None = None
+        self._idle_pushed = False  # the source pushes crossings: none is worked out
         self._locked: bool | None = None
         self._call = Hysteresis(settings.call_min_duration, settings.call_hold_after)
         self._call_app: str | None = None
@@ -70,6 +71,7 @@ class Engine:
             seconds = observation.idle_seconds
             self._idle = max(0.0, seconds) if seconds is not None else None
             self._idle_at = now if seconds is not None else None
+            self._idle_pushed = observation.pushed
         elif isinstance(observation, LockObserved):
             self._locked = observation.locked
         elif isinstance(observation, CallObserved):
@@ -297,7 +299,7 @@ class Engine:
         if Condition.LOCATION in uses or Condition.REMOTE in uses:
             places = self._places.ids(self._place(now)) if self._place_known() else None
         return Signals(
-            self._idle_now(now),
+            self._idle if self._idle_pushed else self._idle_now(now),
             self._idle,
             self._locked,
             self._call.settle(now),
@@ -309,7 +311,7 @@ class Engine:
     def _rule_wakeups(self, now: datetime) -> list[datetime]:
         uses = self._uses
         found: list[datetime] = []
-        if self._idle is not None and self._idle_at is not None:
+        if self._idle is not None and self._idle_at is not None and not self._idle_pushed:
             # Thresholds not yet read as crossed flip once worked out plus the grace.
             for threshold in self._idle_thresholds:
                 if threshold > self._idle:

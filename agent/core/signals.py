@@ -42,10 +42,16 @@ class Meeting:
 
 @dataclass(frozen=True)
 class IdleObserved:
-    """Seconds since the last user input, read now; ``None`` when no source works."""
+    """Seconds since the last user input, read now; ``None`` when no source works.
+
+    ``pushed``: the source pushes every threshold crossing and the return (SYNC alarms,
+    Wayland idle notifications), so until the next observation the user is known to
+    stay below the next threshold; the engine works no crossing out of elapsed time.
+    """
 
     idle_seconds: float | None
     source: str = ""
+    pushed: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
 """How long the user has been idle, read only when the answer can matter.
 
-No fixed-rate polling while the user is active: after each read the detector sleeps
-until the smallest idle threshold could first be crossed (threshold minus idle now).
-Once past it, it watches for the user's return: a push from the source when it can
-(GNOME's user-active watch), else a short poll that runs only while idle.
+Best, a source pushes both directions (:class:`IdlePush`: X11 SYNC alarms, Wayland
+idle notifications): the detector reads once per pushed event and otherwise sleeps,
+away or active. Else no fixed-rate polling while the user is active: after each read
+the detector sleeps until the smallest idle threshold could first be crossed
+(threshold minus idle now). Once past it, it watches for the user's return: a push
+from the source when it can (GNOME's user-active watch), else a short poll that runs
+only while idle.
 
 Threading: everything runs on the agent's asyncio loop; sources that block run their
 calls on their own thread.
@@ -39,6 +42,31 @@ class ActivityPush(Protocol):
     """A source that can wake us at the user's next input instead of being polled."""
 
     async def wait_active(self, timeout: float | None) -> None: ...
+
+
+@runtime_checkable
+class IdlePush(Protocol):
+    """A source that pushes both directions: idle reaching a threshold, and input after.
+
+    After each reading the detector awaits ``wait_change(idle, thresholds)`` with that
+    reading and every threshold the engine cares about (they change on reconfigure;
+    the next call carries the new ones). It returns as soon as, pushed by the display
+    server, the user has been idle for a threshold above ``idle``, or, when ``idle`` is
+    at or past the smallest threshold, at the user's first input; and also at once if
+    such an event came between the reading and the call. Then the detector reads
+    ``idle_seconds`` once, which must answer at or past the threshold crossed (the
+    engine counts such a reading at once, without its grace) or below it after input:
+    so the engine's next wake-up stays exact and nothing is read on a timer to
+    confirm a pushed event. With nothing ahead and the user active, it just waits. The
+    detector marks its readings ``pushed``, so the engine works no crossing out of the
+    time since the last one.
+
+    Threading: called and completed on the agent's loop; the source is woken by its
+    own file descriptor (``loop.add_reader``) or ``call_soon_threadsafe``, never a timer.
+    It raises when the source stopped working (display server gone).
+    """
+
+    async def wait_change(self, idle: float, thresholds: Sequence[float]) -> None: ...
 
 
 def idle_thresholds(config: Config) -> tuple[float, ...]:
@@ -94,7 +122,10 @@ class IdleDetector(SupervisedDetector[IdleSource]):
             while True:
                 self._changed.clear()
                 idle = await source.idle_seconds()
-                sink(IdleObserved(idle, name))
+                sink(IdleObserved(idle, name, pushed=isinstance(source, IdlePush)))
+                if isinstance(source, IdlePush):
+                    await self._until_changed(source.wait_change(idle, self._thresholds))
+                    continue
                 delay, idle_now = next_check(idle, self._thresholds)
                 if idle_now and isinstance(source, ActivityPush):
                     await self._until_changed(source.wait_active(delay))
@@ -136,10 +167,15 @@ def idle_candidates() -> list[Candidate[IdleSource]]:
         native = [Candidate("macos-quartz", QuartzIdle.open)]
     else:
         from agent.platform.linux.dbus_idle import LogindIdle, MutterIdle, ScreenSaverIdle
+        from agent.platform.linux.wayland_idle import ExtIdleNotify, KdeIdle
         from agent.platform.linux.x11_idle import X11Idle
+        from agent.platform.linux.x11_sync_idle import X11SyncIdle
 
         native = [
             Candidate("gnome-mutter", MutterIdle.open),
+            Candidate("wayland-ext-idle-notify", ExtIdleNotify.open),
+            Candidate("wayland-kde-idle", KdeIdle.open),
+            Candidate("x11-sync", X11SyncIdle.open),
             Candidate("x11-screensaver", X11Idle.open),
             Candidate("freedesktop-screensaver", ScreenSaverIdle.open),
             Candidate("logind", LogindIdle.open, fallback=True),

@@ -36,10 +36,12 @@ class AgentSettings:
     away_after: str = "5m"
     hold_after: str = "15s"
     lock_is_away: bool = True
+    location: bool = True  # off: no re-reads of the network on other processes' changes
 
 
 def config_text(settings: AgentSettings, base_url: str) -> str:
     # The schedule is off so a benchmark run at night or on a weekend is not "after hours".
+    location = "" if settings.location else '[location]\nmode = "off"\n\n'
     return f"""
 [idle]
 away_after = "{settings.away_after}"
@@ -48,7 +50,7 @@ lock_is_away = {"true" if settings.lock_is_away else "false"}
 [schedule]
 enabled = false
 
-[call]
+{location}[call]
 hold_after = "{settings.hold_after}"
 
 [[backends]]

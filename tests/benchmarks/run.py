@@ -35,6 +35,7 @@ from tests.benchmarks import (  # noqa: E402
     external,
     footprint,
     hostile,
+    idle_push,
     reaction,
     startup,
 )
@@ -50,6 +51,7 @@ SECTIONS: list[tuple[str, Section]] = [
     ("start-up headless", startup.headless),
     ("footprint", footprint.footprint),
     ("reaction away", reaction.return_from_away),
+    ("idle push", idle_push.idle_push),
     ("reaction call", reaction.call),
     ("reaction lock", reaction.lock),
     ("delivery", external.delivery),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -52,6 +53,12 @@ DEFAULTS: list[Any] = [
     ("idle worked out waits for a reading", [IdleObserved(100), 202.9], None),
     ("idle grows with time", [IdleObserved(100), 203], (Status.AWAY, "", "rule:idle")),
     ("activity returns at once", [IdleObserved(400), 1, IdleObserved(0.5)], None),
+    ("a pushed reading is not worked out", [IdleObserved(0.5, pushed=True), 3600], None),
+    (
+        "a pushed crossing counts at once",
+        [IdleObserved(0.5, pushed=True), 299.5, IdleObserved(300, pushed=True)],
+        (Status.AWAY, "", "rule:idle"),
+    ),
     (
         "after hours",
         [9 * HOUR],  # 19:00
@@ -206,3 +213,12 @@ def test_sleep_is_away_at_once_and_resume_forgets_idle() -> None:
     assert engine.snapshot()["signals"]["idle_seconds"] is None
     drive(engine, clock, [IdleObserved(400)])
     assert engine.current.reason == "rule:idle"
+
+
+def test_a_pushed_idle_reading_sets_no_wakeup_of_its_own() -> None:
+    """The source pushes the crossing itself: the engine sleeps until something happens."""
+    engine, clock = make_engine(make_config(mode="off"))
+    drive(engine, clock, [IdleObserved(10, pushed=True)])
+    assert engine.next_wakeup() is None or engine.next_wakeup() > clock.now() + timedelta(hours=1)
+    drive(engine, clock, [IdleObserved(10)])
+    assert engine.next_wakeup() == clock.now() + timedelta(seconds=300 + 3 - 10)

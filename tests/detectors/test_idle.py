@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import time
+from collections.abc import Sequence
 
 import pytest
 
@@ -135,7 +138,15 @@ def test_reconfigure_wakes_the_detector(loop: LoopThread) -> None:
 def test_factory_builds_a_detector_with_this_os_sources() -> None:
     names = [r.source for r in create_idle_detector(Config()).report()]
     if sys.platform == "linux":
-        assert names[:4] == ["gnome-mutter", "x11-screensaver", "freedesktop-screensaver", "logind"]
+        assert names[:7] == [
+            "gnome-mutter",
+            "wayland-ext-idle-notify",
+            "wayland-kde-idle",
+            "x11-sync",
+            "x11-screensaver",
+            "freedesktop-screensaver",
+            "logind",
+        ]
     assert names[-2:] == ["pynput-input", "none"]  # last resort, and nothing before start
 
 
@@ -147,3 +158,39 @@ def test_refresh_reads_again_at_once(loop: LoopThread) -> None:
     loop.loop.call_soon_threadsafe(detector.refresh)
     wait_until(lambda: source.reads == 2, what="a fresh read after resume")
     loop.run(detector.stop())
+
+
+class ScriptedPush(Scripted):
+    """A push source: ``wait_change`` returns only when the test pushes an event."""
+
+    def __init__(self, values: list[float | Exception]) -> None:
+        super().__init__(values)
+        self.waits: list[tuple[float, tuple[float, ...]]] = []
+        self.pushed: asyncio.Event | None = None
+
+    async def wait_change(self, idle: float, thresholds: Sequence[float]) -> None:
+        self.waits.append((idle, tuple(thresholds)))
+        self.pushed = asyncio.Event()
+        await self.pushed.wait()
+
+
+def test_a_push_source_is_read_only_when_it_pushes(loop: LoopThread) -> None:
+    source = ScriptedPush([0.0, 0.3, 0.01])
+    detector = IdleDetector([Candidate("push", opener(source))], thresholds=[0.3, 0.6])
+    seen = run(loop, detector)
+    wait_until(lambda: source.waits == [(0.0, (0.3, 0.6))], what="the first wait")
+    # Past both thresholds with no push: the detector does not read on its own timer.
+    time.sleep(0.7)  # longer than any threshold: a measurement window, not a wait
+    assert source.reads == 1
+    for expected in ((0.3, (0.3, 0.6)), (0.01, (0.3, 0.6))):
+        pushed = source.pushed
+        assert pushed is not None
+        loop.loop.call_soon_threadsafe(pushed.set)
+        wait_until(lambda e=expected: source.waits[-1] == e, what=f"a wait after {expected}")
+    assert [o for o in seen if isinstance(o, IdleObserved)] == [
+        IdleObserved(0.0, "push", pushed=True),
+        IdleObserved(0.3, "push", pushed=True),
+        IdleObserved(0.01, "push", pushed=True),
+    ]
+    loop.run(detector.stop())
+    assert source.closed

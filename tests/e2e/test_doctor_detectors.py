@@ -45,9 +45,14 @@ def test_doctor_names_the_source_in_use_and_why_not_the_others(
     done = run_cli("doctor")
     assert "== detectors" in done.stdout, done.stderr
     idle = signal_rows(done.stdout, "idle:")
-    assert "x11-screensaver [in use]" in idle
+    assert "x11-sync [in use]" in idle
     assert any(r.startswith("gnome-mutter [not used]: not available: ServiceUnknown") for r in idle)
-    assert "pynput-input [not used]: not needed: x11-screensaver works" in idle
+    assert (
+        "wayland-ext-idle-notify [not used]: not available: "
+        "not a Wayland session (WAYLAND_DISPLAY is not set)"
+    ) in idle
+    assert "x11-screensaver [not used]: not needed: x11-sync works" in idle
+    assert "pynput-input [not used]: not needed: x11-sync works" in idle
     lock = signal_rows(done.stdout, "lock:")
     assert "logind [in use]" in lock
     assert "gnome-screensaver [not used]: not needed: logind works" in lock

@@ -50,7 +50,7 @@ def test_headless_agent_goes_away_when_idle_and_back_on_input(
             away = next(e for e in journal(agent_paths) if e["status"] == "away")
             assert away["reason"] == "rule:idle"
             snapshot = request(agent_paths.socket_path, {"cmd": "status"})["snapshot"]
-            assert snapshot["detection"]["sources"]["idle"] == "x11-screensaver"
+            assert snapshot["detection"]["sources"]["idle"] == "x11-sync"
             if receiver is not None:
                 wait_until(lambda: "away" in hook_statuses(receiver), what="away at the hook")
             lines = len(journal(agent_paths))
