@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.config.paths import Paths
-from tests.agent_process import cli, write_config
+from tests.agent_process import write_config
 from tests.servers.audian import AudianServer
 from tests.servers.cord import CordServer
 
@@ -95,9 +95,14 @@ def configure(
 
 @contextmanager
 def servers_with_secrets() -> Iterator[Servers]:
+    from agent.secrets import SecretStore
+
     with AudianServer() as audian, CordServer() as cord:
-        cli("secret", "set", "audian", "api_token", stdin="audian-token\n")
-        cli("secret", "set", "cord", "project_secret", stdin="cord-project-secret\n")
+        # Straight into the session's keyring: `secret set` refuses a backend the config
+        # does not have yet, and the tests write the config after the servers start.
+        store = SecretStore()
+        store.set("audian", "api_token", "audian-token")
+        store.set("cord", "project_secret", "cord-project-secret")
         yield Servers(audian, cord)
 
 
