@@ -107,34 +107,24 @@ async def serve(
     """
     import asyncio  # here, not at the top: the tray's client side does without it (10 MB)
 
+    limiter = ConnectionLimiter(limit=max_connections)
     if sys.platform == "win32":
-        return await _serve_pipe(path, handler, subscribe)
+        return await _serve_pipe(path, handler, subscribe, limiter, idle_timeout)
     _prepare_directory(path.parent)
     if path.exists() or path.is_symlink():
         if _answers(path):
             raise AgentAlreadyRunning(f"another agent is listening on {path}")
         path.unlink()  # stale socket of an agent that died
     allowed = os.getuid() if peer_uid is None else peer_uid
-    limiter = ConnectionLimiter(limit=max_connections)
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            if not _peer_allowed(writer, allowed):
-                log.warning("ipc: refused a connection from another user")
+        if not _peer_allowed(writer, allowed):
+            log.warning("ipc: refused a connection from another user")
+            with contextlib.suppress(ConnectionError):
                 await _reply(writer, _error("this agent belongs to another user", code=1))
-                return
-            if not limiter.admit(writer, writer.transport.abort):
-                log.warning("ipc: refused a connection: %d are open and busy", len(limiter))
-                await _reply(writer, _error("the agent is busy (too many connections)", code=1))
-                return
-            await _converse(reader, writer, handler, subscribe, limiter, idle_timeout)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            limiter.release(writer)
             writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            return
+        await _serve_client(reader, writer, handler, subscribe, limiter, idle_timeout)
 
     server = await asyncio.start_unix_server(
         on_connect, path=str(path), limit=MAX_LINE, backlog=BACKLOG
@@ -143,10 +133,43 @@ async def serve(
     return IpcServer([server], path)
 
 
+async def _serve_client(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    handler: Handler,
+    subscribe: Subscribe | None,
+    limiter: ConnectionLimiter,
+    idle_timeout: float,
+) -> None:
+    """One client on either transport: admitted under the cap, then served until it leaves."""
+    import asyncio
+
+    try:
+        if not limiter.admit(writer, writer.transport.abort):
+            log.warning("ipc: refused a connection: %d are open and busy", len(limiter))
+            await _reply(writer, _error("the agent is busy (too many connections)", code=1))
+            return
+        await _converse(reader, writer, handler, subscribe, limiter, idle_timeout)
+    except (ConnectionError, asyncio.IncompleteReadError):
+        pass
+    finally:
+        limiter.release(writer)
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
+
 async def _serve_pipe(
-    path: Path, handler: Handler, subscribe: Subscribe | None = None
+    path: Path,
+    handler: Handler,
+    subscribe: Subscribe | None,
+    limiter: ConnectionLimiter,
+    idle_timeout: float,
 ) -> IpcServer:
-    """Windows: serve on the named pipe for ``path`` (needs the default Proactor loop)."""
+    """Windows: serve on the named pipe for ``path`` (needs the default Proactor loop).
+
+    The same bounds as the socket: the connection cap and the idle timeout.
+    """
     import asyncio
 
     name = pipe_name(path)
@@ -158,12 +181,7 @@ async def _serve_pipe(
         reader = asyncio.StreamReader(limit=MAX_LINE)
 
         async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                await _converse(reader, writer, handler, subscribe)
-            except (ConnectionError, asyncio.IncompleteReadError):
-                pass
-            finally:
-                writer.close()
+            await _serve_client(reader, writer, handler, subscribe, limiter, idle_timeout)
 
         return asyncio.StreamReaderProtocol(reader, on_connect)
 
