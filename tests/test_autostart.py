@@ -3,7 +3,6 @@ from __future__ import annotations
 import plistlib
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -12,6 +11,7 @@ from agent.config.paths import Paths
 from agent.platform.linux.autostart import XdgAutostartEntry
 from agent.platform.macos.autostart import LABEL, LaunchAgentEntry
 from agent.platform.windows.autostart import APPROVED_KEY, RUN_KEY, VALUE_NAME, RunKeyEntry
+from tests.platform.windows.fake_registry import FakeRegistry
 from tests.support import run_cli
 
 
@@ -39,30 +39,16 @@ def test_xdg_user_copy_hides_the_system_entry(tmp_path: Path) -> None:
     assert entry.is_enabled()
 
 
-class FakeRegistry:
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str, str], Any] = {}
-
-    def get(self, hive: str, key: str, name: str) -> Any | None:
-        return self.values.get((hive, key, name))
-
-    def set(self, hive: str, key: str, name: str, value: str | bytes) -> None:
-        self.values[(hive, key, name)] = value
-
-    def delete(self, hive: str, key: str, name: str) -> None:
-        self.values.pop((hive, key, name), None)
-
-
 def test_windows_run_key() -> None:
     registry = FakeRegistry()
     entry = RunKeyEntry(registry)
     entry.enable([r"C:\Program Files\Presence Agent\presence-agent.exe", "run"])
-    assert registry.values[("HKCU", RUN_KEY, VALUE_NAME)] == (
+    assert registry.all_values()[("HKCU", RUN_KEY, VALUE_NAME)] == (
         '"C:\\Program Files\\Presence Agent\\presence-agent.exe" run'
     )
     assert entry.is_enabled()
     entry.disable()
-    assert not entry.is_enabled() and registry.values == {}
+    assert not entry.is_enabled() and registry.all_values() == {}
 
 
 def test_windows_machine_entry_is_switched_off_per_user() -> None:
@@ -71,10 +57,10 @@ def test_windows_machine_entry_is_switched_off_per_user() -> None:
     entry = RunKeyEntry(registry)
     assert entry.is_enabled()
     entry.disable()
-    assert registry.values[("HKCU", APPROVED_KEY, VALUE_NAME)][:1] == b"\x03"
+    assert registry.all_values()[("HKCU", APPROVED_KEY, VALUE_NAME)][:1] == b"\x03"
     assert not entry.is_enabled()
     entry.enable(["presence-agent.exe", "run"])
-    assert entry.is_enabled() and ("HKCU", RUN_KEY, VALUE_NAME) not in registry.values
+    assert entry.is_enabled() and ("HKCU", RUN_KEY, VALUE_NAME) not in registry.all_values()
 
 
 def test_macos_launch_agent(tmp_path: Path) -> None:

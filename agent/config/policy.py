@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from agent.config.locate import key_lines, line_of
 from agent.config.policy_keys import PolicyKey, PolicyType, by_name
 from agent.core.durations import parse_duration
+from agent.platform.windows.registry import Registry, WindowsRegistry
 
 WINDOWS_POLICY_KEY = r"SOFTWARE\Policies\PresenceAgent"
 MACOS_DOMAIN = "com.presenceagent.agent"
@@ -160,43 +161,11 @@ class TomlPolicyReader:
         )
 
 
-class RegistryReader(Protocol):
-    """The values directly under one registry key (``None`` when the key does not exist)."""
-
-    def values(self, hive: str, key: str) -> dict[str, Any] | None: ...
-
-
-class WinRegReader:
-    """The real registry through ``winreg`` (Windows only)."""
-
-    def values(self, hive: str, key: str) -> dict[str, Any] | None:
-        import importlib
-
-        winreg: Any = importlib.import_module("winreg")
-
-        root = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}[hive]
-        try:
-            handle = winreg.OpenKey(root, key)
-        except OSError:
-            return None
-        found: dict[str, Any] = {}
-        with handle:
-            index = 0
-            while True:
-                try:
-                    name, value, _kind = winreg.EnumValue(handle, index)
-                except OSError:
-                    break
-                found[str(name)] = value
-                index += 1
-        return found
-
-
 class WindowsPolicyReader:
     r"""``HKLM``/``HKCU\SOFTWARE\Policies\PresenceAgent`` (+ ``Recommended``); HKLM wins."""
 
-    def __init__(self, registry: RegistryReader | None = None) -> None:
-        self.registry = registry or WinRegReader()
+    def __init__(self, registry: Registry | None = None) -> None:
+        self.registry = registry or WindowsRegistry()
 
     def read(self) -> PolicyData:
         problems: list[str] = []
