@@ -389,7 +389,7 @@ class Subscription:
             except FileNotFoundError:
                 raise AgentNotRunning(f"no agent is running ({name} does not exist)") from None
             self._read: Callable[[int], bytes] = pipe.read
-            self._release: Callable[[], None] = pipe.close
+            self._release: Callable[[], None] = _pipe_closer(pipe)
             write: Callable[[bytes], Any] = pipe.write
         else:
             self._sock = sock = _connect(path, timeout)
@@ -417,9 +417,11 @@ class Subscription:
 
     def _next(self) -> dict[str, Any] | None:
         while b"\n" not in self._buffer:
+            if self._closed:
+                return None
             try:
                 chunk = self._read(65536)
-            except OSError:
+            except (OSError, ValueError):  # ValueError: the pipe file was closed under us
                 if self._closed:
                     return None
                 raise
@@ -437,3 +439,17 @@ class Subscription:
                 self._sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self._release()
+
+
+def _pipe_closer(pipe: Any) -> Callable[[], None]:
+    """Close a pipe file that another thread may be reading (see ``pipe_io``)."""
+
+    def close() -> None:
+        if sys.platform == "win32":
+            from agent.platform.windows.pipe_io import cancel_pending_io
+
+            with contextlib.suppress(OSError, ValueError):
+                cancel_pending_io(pipe.fileno())
+        pipe.close()
+
+    return close
