@@ -25,6 +25,7 @@ Threading: :func:`serve` runs on the caller's asyncio loop and calls ``handler``
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -367,9 +368,9 @@ class Subscription:
     Connecting sends ``{"cmd": "subscribe"}`` and waits for the acknowledgement
     (AgentNotRunning if nobody listens, OSError if the agent refuses). Iteration
     blocks without any timer and ends with AgentNotRunning when the agent goes away;
-    :meth:`close` (from any thread) ends it quietly. On Windows (a named pipe, or
-    whenever ``pipe_opener`` is given) a read blocked in the pipe may only return
-    when the agent next writes or exits, so iterate on a daemon thread there.
+    :meth:`close` (from any thread) ends it quietly; on Windows (a named pipe, or
+    whenever ``pipe_opener`` is given) it first cancels a read blocked in the pipe,
+    which would otherwise hold the close until the agent next writes.
     """
 
     def __init__(
@@ -445,7 +446,7 @@ def _pipe_closer(pipe: Any) -> Callable[[], None]:
     """Close a pipe file that another thread may be reading (see ``pipe_io``)."""
 
     def close() -> None:
-        if sys.platform == "win32":
+        if sys.platform == "win32" and isinstance(pipe, io.FileIO):
             from agent.platform.windows.pipe_io import cancel_pending_io
 
             with contextlib.suppress(OSError, ValueError):

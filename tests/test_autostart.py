@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import plistlib
 import subprocess
 from pathlib import Path
@@ -75,6 +76,7 @@ def test_macos_launch_agent(tmp_path: Path) -> None:
     assert not entry.is_enabled() and calls == []
 
 
+@pytest.mark.linux_only
 def test_macos_system_agent_is_disabled_with_launchctl(tmp_path: Path) -> None:
     system_dir = tmp_path / "Library-LaunchAgents"
     system_dir.mkdir()
@@ -102,6 +104,7 @@ def test_policy_always_and_never(tmp_path: Path) -> None:
     assert launcher_command()[-1] == "run"
 
 
+@pytest.mark.linux_only
 def test_cli_autostart_obeys_policy(agent_paths: Paths, tmp_path: Path) -> None:
     env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_CONFIG_DIRS": ""}
 
@@ -116,3 +119,26 @@ def test_cli_autostart_obeys_policy(agent_paths: Paths, tmp_path: Path) -> None:
     refused = cli("disable")
     assert refused.returncode == 1 and "AutoStart = always" in refused.stderr
     assert "Managed by your organisation" in cli("status").stdout
+
+
+@pytest.mark.skipif(
+    not os.environ.get("PA_WINE_PYTHON"),
+    reason=r"writes HKCU\...\Run: only in the Wine lane's throw-away prefix, never a real user's",
+)
+def test_cli_autostart_writes_the_run_value_on_windows(agent_paths: Paths) -> None:
+    from agent.platform.windows.registry import WindowsRegistry
+
+    registry = WindowsRegistry()
+    assert run_cli("autostart", "enable").returncode == 0
+    try:
+        command = registry.get("HKCU", RUN_KEY, VALUE_NAME)
+        assert isinstance(command, str) and command.endswith(" run")
+        assert "Start at log-in: enabled" in run_cli("autostart", "status").stdout
+        agent_paths.policy_file.write_text('[enforced]\nAutoStart = "always"\n')
+        refused = run_cli("autostart", "disable")
+        assert refused.returncode == 1 and "AutoStart = always" in refused.stderr
+        agent_paths.policy_file.unlink()
+        assert run_cli("autostart", "disable").returncode == 0
+        assert registry.get("HKCU", RUN_KEY, VALUE_NAME) is None
+    finally:
+        registry.delete("HKCU", RUN_KEY, VALUE_NAME)

@@ -33,6 +33,8 @@ WINDOWS_TESTS = (
     "tests/e2e/test_windows_agent.py",
 )
 LANE_TIMEOUT = 900.0
+PYTEST_OPTIONS = ("-W", "ignore::pytest.PytestConfigWarning", "-rfE")
+"""pyproject's Qt/Xvfb options are for the Linux plugins, which this interpreter lacks."""
 
 
 @contextmanager
@@ -78,7 +80,7 @@ def main(argv: Sequence[str]) -> int:
         with lane_interpreter(cached) as interpreter, throwaway_prefix(cached, display) as prefix:
             args = list(argv) or [*WINDOWS_TESTS]
             done = interpreter.run(
-                ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xvfb", *args],
+                ["-m", "pytest", "-q", "-p", "no:cacheprovider", *PYTEST_OPTIONS, *args],
                 prefix,
                 display,
                 LANE_TIMEOUT,
