@@ -323,6 +323,33 @@ def test_close_ends_a_blocked_iteration_quietly(
     assert not reader.is_alive() and seen == []
 
 
+def test_close_returns_while_a_reader_waits_for_the_next_push(
+    pushing_server: tuple[ipc.IpcServer, Hub, Any],
+) -> None:
+    """The tray's Quit closes from another thread while its reader waits in the pipe."""
+    server, hub, on_loop = pushing_server
+    subscription = ipc.Subscription(server.path)
+    seen: list[Any] = []
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            seen.extend(subscription)
+        except BaseException as error:  # the reader must end quietly, whatever happens
+            errors.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    on_loop(lambda: hub.publish({"n": 1}))
+    wait_until(lambda: seen, what="the first push")  # now the reader waits for the next
+    closer = threading.Thread(target=subscription.close, daemon=True)
+    closer.start()
+    closer.join(5)
+    assert not closer.is_alive(), "close() blocked until the agent wrote again"
+    reader.join(5)
+    assert not reader.is_alive() and seen == [{"n": 1}] and errors == []
+
+
 @pytest.mark.linux_only
 def test_the_agent_going_away_ends_the_subscription(tmp_path: Path) -> None:
     path = tmp_path / "agent.sock"
