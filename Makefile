@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.installed-dev-stamp
 
-.PHONY: run run-headless test lint sysdeps bench package clean
+.PHONY: run run-headless test test-windows lint sysdeps bench package package-windows clean
 
 # The agent alone: what `make run` needs (no compilers, no system packages).
 $(STAMP): pyproject.toml
@@ -34,14 +34,23 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check agent tests packaging
 	$(VENV)/bin/mypy
 
-test: sysdeps $(DEV_STAMP) lint
+test: sysdeps $(DEV_STAMP) lint test-windows
 	tests/session.sh $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The Windows lane: the Windows tests on the Windows CPython under Wine (set-up cached in
+# /var/tmp/presence-agent-wine, keyed by the pinned versions; PA_WINE_CACHE moves it).
+test-windows: sysdeps $(DEV_STAMP)
+	$(PY) -m tests.wine.run_lane
 
 bench: sysdeps $(DEV_STAMP)
 	tests/session.sh $(PY) tests/benchmarks/run.py
 
 package: sysdeps $(DEV_STAMP)
 	$(PY) packaging/build_packages.py
+
+# The Windows bundle (PyInstaller run by the Windows CPython under Wine) and its MSI.
+package-windows: sysdeps $(DEV_STAMP)
+	$(PY) packaging/build_windows.py
 
 clean:
 	rm -rf $(VENV) build dist

@@ -12,6 +12,7 @@ if [ "${1:-}" != "--runtime" ]; then
     xvfb xdotool x11-utils dbus gnome-keyring libsecret-tools pulseaudio pulseaudio-utils trayer
     libdbus-1-dev libglib2.0-dev pkg-config iproute2 msitools desktop-file-utils lintian
     dpkg-dev fakeroot binutils wixl patchelf
+    wine wine64  # the Windows lane: the Windows CPython under Wine (tests/wine)
   )
 fi
 missing=()
