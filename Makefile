@@ -38,9 +38,11 @@ test: sysdeps $(DEV_STAMP) lint test-windows
 	tests/session.sh $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # The Windows lane: the Windows tests on the Windows CPython under Wine (set-up cached in
-# /var/tmp/presence-agent-wine, keyed by the pinned versions; PA_WINE_CACHE moves it).
+# /var/tmp/presence-agent-wine, keyed by the pinned versions; PA_WINE_CACHE moves it), then
+# the Windows bundle and MSI, which tests/packaging/test_msi_wine.py installs in the pytest run.
 test-windows: sysdeps $(DEV_STAMP)
 	$(PY) -m tests.wine.run_lane
+	$(PY) packaging/build_windows.py
 
 bench: sysdeps $(DEV_STAMP)
 	tests/session.sh $(PY) tests/benchmarks/run.py
@@ -51,6 +53,7 @@ package: sysdeps $(DEV_STAMP)
 # The Windows bundle (PyInstaller run by the Windows CPython under Wine) and its MSI.
 package-windows: sysdeps $(DEV_STAMP)
 	$(PY) packaging/build_windows.py
+	$(PY) -m pytest -q -p no:cacheprovider -p no:xvfb tests/packaging/test_msi_wine.py
 
 clean:
 	rm -rf $(VENV) build dist

@@ -35,6 +35,7 @@ from tests.benchmarks import (  # noqa: E402
     footprint,
     reaction,
     startup,
+    windows,
 )
 from tests.benchmarks.agents import store_secret  # noqa: E402
 from tests.benchmarks.context import Context  # noqa: E402
@@ -53,6 +54,7 @@ SECTIONS: list[tuple[str, Section]] = [
     ("delivery", external.delivery),
     ("engine", external.engine),
     ("bundle", bundle.bundle),
+    ("windows under wine", windows.windows),
 ]
 
 
