@@ -225,6 +225,10 @@ def main() -> int:
     write_templates(BUILD / "policy-templates")
     if sys.platform.startswith("linux"):
         build_deb(bundle)  # the MSI: `make package-windows` (packaging/build_windows.py)
+    if sys.platform == "win32":  # for the WiX Toolset (candle/light) on a Windows machine
+        check_windows_payload(bundle)
+        source = templates.wix_source(bundle, __version__)
+        (BUILD / "presence-agent.wxs").write_text(source, encoding="utf-8")
     return 0
 
 
