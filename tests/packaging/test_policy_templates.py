@@ -130,7 +130,8 @@ def test_msi_tables_follow_the_key_list(tmp_path: Path) -> None:
         assert row[1] == "2"  # HKLM
         assert row[2] == r"SOFTWARE\Policies\PresenceAgent"
         assert prop in row[4]
-        assert components[row[5]][4] == prop  # written only when the property is given
+        # written only when the property is given; selected on uninstall so it is removed
+        assert components[row[5]][4] == templates.policy_condition(key)
     run = registry["PresenceAgent"]
     assert run[2] == r"SOFTWARE\Microsoft\Windows\CurrentVersion\Run"
     assert "presence-agent.exe" in run[4] and "--autostart" in run[4]
