@@ -89,6 +89,8 @@ def main(argv: Sequence[str]) -> int:
                 extra_env={
                     "PA_IN_SESSION": "1",  # the prefix's Credential Manager is throw-away
                     "PA_WINE_PYTHON": windows_path(interpreter.python),
+                    # no .pyc from the Windows side in the tree the Linux run also reads
+                    "PYTHONDONTWRITEBYTECODE": "1",
                 },
             )
     print(f"windows lane: exit {done.returncode} in {time.monotonic() - started:.0f} s")

@@ -249,13 +249,29 @@ def prepared(display: str | None, log: bool = True) -> WinePython:
     return interpreter
 
 
+REWRITTEN_IN_PLACE = ("system.reg", "user.reg", "userdef.reg", ".update-timestamp")
+"""Prefix files Wine may write in place; the rest is written only as new files."""
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    if Path(source).name in REWRITTEN_IN_PLACE:
+        shutil.copy2(source, target)
+    else:
+        os.link(source, target)
+
+
 @contextmanager
 def throwaway_prefix(interpreter: WinePython, display: str | None) -> Iterator[Path]:
-    """A copy of the prefix template, removed afterwards together with its wineserver."""
+    """A copy of the prefix template, removed afterwards together with its wineserver.
+
+    Hard links (the template is ~700 MB, mostly Wine's DLLs): Wine saves its registry to
+    a new file and renames it, and installers create new files, so the template stays as
+    it was; the registry files themselves are copied to be safe.
+    """
     parent = Path(tempfile.mkdtemp(prefix="pa-wine-"))
     prefix = parent / "prefix"
     try:
-        shutil.copytree(interpreter.template, prefix, symlinks=True)
+        shutil.copytree(interpreter.template, prefix, symlinks=True, copy_function=_link_or_copy)
         yield prefix
     finally:
         subprocess.run(["wineserver", "-k"], env=wine_env(prefix, display), timeout=60, check=False)
