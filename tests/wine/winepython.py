@@ -239,13 +239,20 @@ def windows_path(path: Path) -> str:
 
 
 def prepared(display: str | None, log: bool = True) -> WinePython:
-    """The cached set-up for the pinned versions, made on first use."""
+    """The cached set-up for the pinned versions, made on first use (one maker at a time)."""
+    import fcntl
+
     interpreter = WinePython(cache_root() / cache_key())
-    if not interpreter.ready:
-        started = time.monotonic()
-        interpreter.set_up(display, log)
-        if log:
-            print(f"wine set-up: done in {time.monotonic() - started:.0f} s", flush=True)
+    if interpreter.ready:
+        return interpreter
+    interpreter.home.parent.mkdir(parents=True, exist_ok=True)
+    with open(interpreter.home.parent / f"{interpreter.home.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another run making it: wait, then use its result
+        if not interpreter.ready:
+            started = time.monotonic()
+            interpreter.set_up(display, log)
+            if log:
+                print(f"wine set-up: done in {time.monotonic() - started:.0f} s", flush=True)
     return interpreter
 
 
