@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import selectors
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,7 @@ PIP_URL = (
     "500c9ad20238fcfcb4cb9243eede163594d7020ce87bd9610c9e02771876/pip-24.3.1-py3-none-any.whl"
 )
 PIP_SHA256 = "3790624780082365f47549d032f3770eeb2b1e8bd1f7b2e02dace1afa361b4ed"
+DRAIN_AFTER_EXIT = 5.0
 DOWNLOAD_LIMIT = 64 * 1024 * 1024
 """No pinned download is larger than this (the embeddable sdist is 11 MB)."""
 
@@ -76,13 +78,15 @@ def _download(url: str, sha256: str, target: Path) -> None:
 
 
 def wine_env(prefix: Path, display: str | None = None) -> dict[str, str]:
-    """Wine's environment: this prefix only, no Mono/Gecko prompts, no debug chatter."""
+    """Wine's environment: this prefix only, no prompts, no crash debugger, no debug chatter."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PRESENCE_AGENT_", "WINE"))}
     env.update(
         WINEPREFIX=str(prefix),
         WINEARCH="win64",
         WINEDEBUG="-all",
-        WINEDLLOVERRIDES="mscoree,mshtml=",
+        # No Mono/Gecko prompts; and no winedbg, which Wine starts on a crash and which then
+        # waits forever holding the crashed program's pipes: a crash just ends the program.
+        WINEDLLOVERRIDES="mscoree,mshtml=;winedbg.exe=d",
     )
     if display is not None:
         env["DISPLAY"] = display
@@ -96,7 +100,12 @@ def run_piped(
     cwd: Path | None = None,
     echo: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run under Wine with all three streams as pipes (see the module's quirks)."""
+    """Run under Wine with all three streams as pipes (see the module's quirks).
+
+    The deadline holds even when nothing is printed, and once the program has exited its
+    output is read for at most ``DRAIN_AFTER_EXIT`` seconds: a process it left behind in the
+    prefix may still hold the pipe open.
+    """
     with subprocess.Popen(
         list(command),
         stdin=subprocess.PIPE,
@@ -104,23 +113,36 @@ def run_piped(
         stderr=subprocess.STDOUT,
         env=dict(env),
         cwd=cwd,
-        text=True,
-        errors="replace",
     ) as process:
         assert process.stdin is not None and process.stdout is not None
         process.stdin.close()
-        lines: list[str] = []
+        chunks: list[bytes] = []
         deadline = time.monotonic() + timeout
-        for line in process.stdout:
-            lines.append(line)
-            if echo:
-                sys.stdout.write(line)
-                sys.stdout.flush()
-            if time.monotonic() > deadline:
-                process.kill()
-                raise subprocess.TimeoutExpired(list(command), timeout, "".join(lines))
-        process.wait(max(1.0, deadline - time.monotonic()))
-        return subprocess.CompletedProcess(list(command), process.returncode, "".join(lines))
+        exited_at: float | None = None
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while True:
+                now = time.monotonic()
+                if exited_at is None and process.poll() is not None:
+                    exited_at = now
+                if exited_at is not None and now > exited_at + DRAIN_AFTER_EXIT:
+                    break
+                if now > deadline:
+                    process.kill()
+                    output = b"".join(chunks).decode(errors="replace")
+                    raise subprocess.TimeoutExpired(list(command), timeout, output)
+                if not selector.select(timeout=0.5):
+                    continue
+                chunk = os.read(process.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                if echo:
+                    sys.stdout.write(chunk.decode(errors="replace"))
+                    sys.stdout.flush()
+        returncode = process.wait(max(1.0, deadline - time.monotonic()))
+        output = b"".join(chunks).decode(errors="replace")
+        return subprocess.CompletedProcess(list(command), returncode, output)
 
 
 class WinePython:

@@ -72,12 +72,13 @@ _CONSOLE_EVENT_SENDER = """
 import ctypes, sys
 from ctypes import wintypes
 kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-handler_type = ctypes.WINFUNCTYPE(wintypes.BOOL, wintypes.DWORD)
-survive = handler_type(lambda event: True)  # the sender shares the console: it must live
+kernel32.SetConsoleCtrlHandler.argtypes = [wintypes.LPVOID, wintypes.BOOL]
 kernel32.FreeConsole()
 if not kernel32.AttachConsole(int(sys.argv[1])):
     sys.exit(f"AttachConsole: error {ctypes.get_last_error()}")
-kernel32.SetConsoleCtrlHandler(survive, True)
+# The sender shares the console and must live: ignore CTRL_C without a Python callback
+# (one would run on Wine's event thread while this interpreter is already exiting).
+kernel32.SetConsoleCtrlHandler(None, True)
 if not kernel32.GenerateConsoleCtrlEvent(int(sys.argv[2]), int(sys.argv[3])):
     sys.exit(f"GenerateConsoleCtrlEvent: error {ctypes.get_last_error()}")
 """
