@@ -10,7 +10,7 @@ endif
 STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.installed-dev-stamp
 
-.PHONY: run run-headless test lint sysdeps bench package clean
+.PHONY: run run-headless test test-windows lint sysdeps bench package package-windows clean
 
 # The agent alone: what `make run` needs (no compilers, no system packages).
 $(STAMP): pyproject.toml
@@ -39,8 +39,15 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check agent tests packaging
 	$(VENV)/bin/mypy
 
-test: sysdeps $(DEV_STAMP) lint
+test: sysdeps $(DEV_STAMP) lint test-windows
 	tests/session.sh $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The Windows lane: the Windows tests on the Windows CPython under Wine (set-up cached in
+# /var/tmp/presence-agent-wine, keyed by the pinned versions; PA_WINE_CACHE moves it), then
+# the Windows bundle and MSI, which tests/packaging/test_msi_wine.py installs in the pytest run.
+test-windows: sysdeps $(DEV_STAMP)
+	$(PY) -m tests.wine.run_lane
+	$(PY) packaging/build_windows.py
 
 bench: sysdeps $(DEV_STAMP)
 	tests/session.sh $(PY) tests/benchmarks/run.py
@@ -50,6 +57,11 @@ bench: sysdeps $(DEV_STAMP)
 package: $(DEV_STAMP)
 	@if command -v dpkg-query >/dev/null 2>&1; then tests/system-deps.sh; fi
 	$(PY) packaging/build_packages.py
+
+# The Windows bundle (PyInstaller run by the Windows CPython under Wine) and its MSI.
+package-windows: sysdeps $(DEV_STAMP)
+	$(PY) packaging/build_windows.py
+	$(PY) -m pytest -q -p no:cacheprovider -p no:xvfb tests/packaging/test_msi_wine.py
 
 clean:
 	rm -rf $(VENV) build dist

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -560,7 +561,19 @@ async def _serve(paths: Paths) -> int:
             loop.add_signal_handler(signum, stop.set)
     with contextlib.suppress(NotImplementedError, AttributeError):
         loop.add_signal_handler(signal.SIGHUP, service.request_reload)
-    await service.run(stop)
+    ending = None
+    if sys.platform == "win32":  # no signals: console events and log-off stop it like `quit`
+        from agent.platform.windows.session_end import SessionEnd
+
+        def request_stop() -> None:
+            loop.call_soon_threadsafe(service.stop)
+
+        ending = await asyncio.to_thread(SessionEnd.watch, request_stop)
+    try:
+        await service.run(stop)
+    finally:
+        if ending is not None:
+            await asyncio.to_thread(ending.close)
     return 0
 
 

@@ -26,12 +26,15 @@ Threading: :func:`serve` runs on the caller's asyncio loop and calls ``handler``
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
 import socket
 import struct
 import sys
+import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -46,6 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_LINE = 64 * 1024
+CANCEL_LIMIT = 2.0
+"""How long closing a subscription's pipe keeps cancelling the reader's blocked read."""
 #: Pushed messages a subscriber may have waiting before it is dropped.
 SUBSCRIBER_QUEUE = 64
 Handler = Callable[[Request], Awaitable[Reply]]
@@ -441,9 +446,9 @@ class Subscription:
     Connecting sends ``{"cmd": "subscribe"}`` and waits for the acknowledgement
     (AgentNotRunning if nobody listens, OSError if the agent refuses). Iteration
     blocks without any timer and ends with AgentNotRunning when the agent goes away;
-    :meth:`close` (from any thread) ends it quietly. On Windows (a named pipe, or
-    whenever ``pipe_opener`` is given) a read blocked in the pipe may only return
-    when the agent next writes or exits, so iterate on a daemon thread there.
+    :meth:`close` (from any thread) ends it quietly; on Windows (a named pipe, or
+    whenever ``pipe_opener`` is given) it first cancels a read blocked in the pipe,
+    which would otherwise hold the close until the agent next writes.
     """
 
     def __init__(
@@ -454,6 +459,8 @@ class Subscription:
         pipe_opener: Callable[..., Any] | None = None,
     ) -> None:
         self._closed = False
+        self._idle = threading.Event()  # clear while a thread is inside a read
+        self._idle.set()
         self._buffer = b""
         self._sock: socket.socket | None = None
         if sys.platform == "win32" or pipe_opener is not None:
@@ -463,7 +470,7 @@ class Subscription:
             except FileNotFoundError:
                 raise AgentNotRunning(f"no agent is running ({name} does not exist)") from None
             self._read: Callable[[int], bytes] = pipe.read
-            self._release: Callable[[], None] = pipe.close
+            self._release: Callable[[], None] = _pipe_closer(pipe, self._idle)
             write: Callable[[bytes], Any] = pipe.write
         else:
             self._sock = sock = _connect(path, timeout)
@@ -491,12 +498,17 @@ class Subscription:
 
     def _next(self) -> dict[str, Any] | None:
         while b"\n" not in self._buffer:
+            self._idle.clear()  # before looking at _closed: close() sees one or the other
             try:
+                if self._closed:
+                    return None
                 chunk = self._read(65536)
-            except OSError:
+            except (OSError, ValueError):  # ValueError: the pipe file was closed under us
                 if self._closed:
                     return None
                 raise
+            finally:
+                self._idle.set()
             if not chunk:
                 return None
             self._buffer += chunk
@@ -511,3 +523,24 @@ class Subscription:
                 self._sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self._release()
+
+
+def _pipe_closer(pipe: Any, idle: threading.Event) -> Callable[[], None]:
+    """Close a pipe file that another thread may be reading (see ``pipe_io``).
+
+    The read is cancelled until the reader is out of it: a cancel that lands just before
+    the reader enters ``ReadFile`` finds nothing to cancel.
+    """
+
+    def close() -> None:
+        if sys.platform == "win32" and isinstance(pipe, io.FileIO):
+            from agent.platform.windows.pipe_io import cancel_pending_io
+
+            deadline = time.monotonic() + CANCEL_LIMIT
+            while not idle.is_set() and time.monotonic() < deadline:
+                with contextlib.suppress(OSError, ValueError):
+                    cancel_pending_io(pipe.fileno())
+                idle.wait(0.01)
+        pipe.close()
+
+    return close

@@ -1,7 +1,7 @@
 """``make package``: build the one-folder bundle and what this OS can package it into.
 
-On Linux: the bundle, the ``.deb``, and (with msitools' ``wixl``) the MSI with the Linux
-bundle standing in for the Windows payload, which proves the WiX source and its tables.
+On Linux: the bundle and the ``.deb``. The MSI is built around the Windows bundle only
+(``make package-windows``, :mod:`build_windows`); :func:`build_msi` refuses anything else.
 On macOS: the ``.app`` and the ``.pkg`` (``packaging/macos/build-pkg.sh``). On Windows:
 the bundle and the WiX source. Everywhere: the policy templates (ADMX/ADML,
 .mobileconfig, example policy files), generated from the one policy key list in
@@ -204,13 +204,37 @@ def write_launch_agent(out: Path) -> Path:
     return path
 
 
+PE_MACHINE_X64 = 0x8664
+
+
+def check_windows_payload(bundle: Path) -> None:
+    """Refuse anything but a Windows x64 bundle: no stand-in ever ships under the MSI's name."""
+    exe = bundle / "presence-agent.exe"
+    try:
+        head = exe.read_bytes()[:4096]
+    except OSError as error:
+        raise SystemExit(f"{exe}: no Windows payload to package ({error})") from None
+    offset = int.from_bytes(head[0x3C:0x40], "little") if head[:2] == b"MZ" else -1
+    signature = head[offset : offset + 6] if 0 < offset < len(head) - 6 else b""
+    if signature[:4] != b"PE\0\0" or int.from_bytes(signature[4:6], "little") != PE_MACHINE_X64:
+        raise SystemExit(
+            f"{exe}: not a Windows x64 (PE32+) executable; the MSI carries only the bundle "
+            "built by `make package-windows`"
+        )
+
+
 def build_msi(bundle: Path) -> Path:
-    """Build the MSI with wixl, the Linux bundle standing in for the Windows payload."""
+    """The MSI around a real Windows bundle (``make package-windows``)."""
+    check_windows_payload(bundle)
+    return wixl_msi(bundle, BUILD / f"presence-agent-{__version__}-x64.msi")
+
+
+def wixl_msi(bundle: Path, out: Path) -> Path:
+    """Compile the WiX source for ``bundle`` with wixl into ``out`` (any payload: tests)."""
     source = templates.wix_source(bundle, __version__)
-    (BUILD / "presence-agent.wxs").write_text(source, encoding="utf-8")
-    wxs = BUILD / "presence-agent.wixl.wxs"
+    (out.parent / "presence-agent.wxs").write_text(source, encoding="utf-8")
+    wxs = out.parent / "presence-agent.wixl.wxs"
     wxs.write_text(templates.wixl_source(source), encoding="utf-8")
-    out = BUILD / f"presence-agent-{__version__}-x64.msi"
     subprocess.run(
         ["wixl", "-a", "x64", "-o", str(out), str(wxs)],
         check=True,
@@ -237,18 +261,16 @@ def build_msi(bundle: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-bundle", action="store_true", help="reuse build/dist")
-    parser.add_argument("--no-msi", action="store_true")
     args = parser.parse_args()
     bundle = BUILD / "dist" / "presence-agent" if args.skip_bundle else build_bundle()
     write_templates(BUILD / "policy-templates")
     if sys.platform.startswith("linux"):
-        build_deb(bundle)
-        if not args.no_msi and shutil.which("wixl"):
-            build_msi(bundle)
+        build_deb(bundle)  # the MSI: `make package-windows` (packaging/build_windows.py)
     elif sys.platform == "darwin":
         write_launch_agent(BUILD / "macos")
         subprocess.run(["bash", str(ROOT / "packaging/macos/build-pkg.sh")], check=True)
-    elif sys.platform == "win32":
+    elif sys.platform == "win32":  # for the WiX Toolset (candle/light) on a Windows machine
+        check_windows_payload(bundle)
         source = templates.wix_source(bundle, __version__)
         (BUILD / "presence-agent.wxs").write_text(source, encoding="utf-8")
         print(f"WiX source: {BUILD / 'presence-agent.wxs'} (see packaging/README.md)")

@@ -457,7 +457,7 @@ def wixl_source(source: str) -> str:
 def msi_patches(secure_already: str) -> list[str]:
     """SQL for msibuild that puts back the component conditions and secure properties."""
     queries = [
-        f"UPDATE Component SET Condition = '{msi_property(key)}' "
+        f"UPDATE Component SET Condition = '{policy_condition(key)}' "
         f"WHERE Component = 'Policy{key.name}'"
         for key in MSI_KEYS
     ]
@@ -468,13 +468,23 @@ def msi_patches(secure_already: str) -> list[str]:
     return queries
 
 
+def policy_condition(key: PolicyKey) -> str:
+    """Install a policy value when its property is given; always select it on uninstall.
+
+    Without ``REMOVE~="ALL"`` the condition is false at ``msiexec /x`` (no property given
+    then), the component is disabled and Windows Installer leaves its value behind (seen
+    under Wine's msiexec). Uninstall removes only the components that were installed.
+    """
+    return f'{msi_property(key)} OR REMOVE~="ALL"'
+
+
 def _wix_policy_component(key: PolicyKey) -> str:
     prop = msi_property(key)
     value_type = "integer" if key.type in (PolicyType.BOOLEAN, PolicyType.INTEGER) else "string"
     return (
         f'      <Component Id="Policy{key.name}" Guid="{stable_uuid("policy-" + key.name)}" '
         'Win64="yes">\n'
-        f"        <Condition>{prop}</Condition>\n"
+        f"        <Condition>{escape(policy_condition(key))}</Condition>\n"
         f'        <RegistryValue Root="HKLM" Key="{POLICY_REGISTRY_KEY}" Name="{key.name}" '
         f'Type="{value_type}" Value="[{prop}]" KeyPath="yes" />\n'
         "      </Component>\n"

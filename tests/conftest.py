@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,3 +42,11 @@ def loop() -> Iterator[LoopThread]:
 def x11_session(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run as an X11 session even when the tests run under a Wayland desktop."""
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under the Windows CPython (the Wine lane) tests marked ``linux_only`` are skipped."""
+    if sys.platform == "win32":
+        for item in items:
+            if item.get_closest_marker("linux_only"):
+                item.add_marker(pytest.mark.skip(reason="Linux/POSIX only"))

@@ -14,6 +14,7 @@ if [ "${1:-}" != "--runtime" ]; then
     dpkg-dev fakeroot binutils wixl patchelf
     # Wayland idle tests: a headless compositor, its virtual keyboard, KDE's protocol XML
     sway wtype plasma-wayland-protocols
+    wine wine64  # the Windows lane: the Windows CPython under Wine (tests/wine)
   )
 fi
 missing=()

@@ -5,7 +5,6 @@ import plistlib
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,6 +20,7 @@ from agent.config.paths import Paths
 from agent.platform.linux.autostart import XdgAutostartEntry
 from agent.platform.macos.autostart import LABEL, LaunchAgentEntry
 from agent.platform.windows.autostart import APPROVED_KEY, RUN_KEY, VALUE_NAME, RunKeyEntry
+from tests.platform.windows.fake_registry import FakeRegistry
 from tests.support import run_cli
 
 
@@ -58,30 +58,16 @@ def test_xdg_user_copy_hides_the_system_entry(tmp_path: Path) -> None:
     assert entry.is_enabled()
 
 
-class FakeRegistry:
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str, str], Any] = {}
-
-    def get(self, hive: str, key: str, name: str) -> Any | None:
-        return self.values.get((hive, key, name))
-
-    def set(self, hive: str, key: str, name: str, value: str | bytes) -> None:
-        self.values[(hive, key, name)] = value
-
-    def delete(self, hive: str, key: str, name: str) -> None:
-        self.values.pop((hive, key, name), None)
-
-
 def test_windows_run_key() -> None:
     registry = FakeRegistry()
     entry = RunKeyEntry(registry)
     entry.enable([r"C:\Program Files\Presence Agent\presence-agent.exe", "run"])
-    assert registry.values[("HKCU", RUN_KEY, VALUE_NAME)] == (
+    assert registry.all_values()[("HKCU", RUN_KEY, VALUE_NAME)] == (
         '"C:\\Program Files\\Presence Agent\\presence-agent.exe" run'
     )
     assert entry.is_enabled()
     entry.disable()
-    assert not entry.is_enabled() and registry.values == {}
+    assert not entry.is_enabled() and registry.all_values() == {}
 
 
 def test_windows_machine_entry_is_switched_off_per_user() -> None:
@@ -90,10 +76,10 @@ def test_windows_machine_entry_is_switched_off_per_user() -> None:
     entry = RunKeyEntry(registry)
     assert entry.is_enabled()
     entry.disable()
-    assert registry.values[("HKCU", APPROVED_KEY, VALUE_NAME)][:1] == b"\x03"
+    assert registry.all_values()[("HKCU", APPROVED_KEY, VALUE_NAME)][:1] == b"\x03"
     assert not entry.is_enabled()
     entry.enable(["presence-agent.exe", "run"])
-    assert entry.is_enabled() and ("HKCU", RUN_KEY, VALUE_NAME) not in registry.values
+    assert entry.is_enabled() and ("HKCU", RUN_KEY, VALUE_NAME) not in registry.all_values()
 
 
 def test_macos_launch_agent(tmp_path: Path) -> None:
@@ -108,6 +94,7 @@ def test_macos_launch_agent(tmp_path: Path) -> None:
     assert not entry.is_enabled() and calls == []
 
 
+@pytest.mark.linux_only
 def test_macos_system_agent_is_disabled_with_launchctl(tmp_path: Path) -> None:
     system_dir = tmp_path / "Library-LaunchAgents"
     system_dir.mkdir()
@@ -172,6 +159,7 @@ def test_cli_autostart_refuses_a_checkout_without_an_installed_agent(tmp_path: P
     assert not (tmp_path / "xdg" / "autostart" / "presence-agent.desktop").exists()
 
 
+@pytest.mark.linux_only
 def test_cli_autostart_obeys_policy(agent_paths: Paths, tmp_path: Path) -> None:
     script = installed_command(tmp_path / "bin")
     env = {
@@ -192,3 +180,26 @@ def test_cli_autostart_obeys_policy(agent_paths: Paths, tmp_path: Path) -> None:
     refused = cli("disable")
     assert refused.returncode == 1 and "AutoStart = always" in refused.stderr
     assert "Managed by your organisation" in cli("status").stdout
+
+
+@pytest.mark.skipif(
+    not os.environ.get("PA_WINE_PYTHON"),
+    reason=r"writes HKCU\...\Run: only in the Wine lane's throw-away prefix, never a real user's",
+)
+def test_cli_autostart_writes_the_run_value_on_windows(agent_paths: Paths) -> None:
+    from agent.platform.windows.registry import WindowsRegistry
+
+    registry = WindowsRegistry()
+    assert run_cli("autostart", "enable").returncode == 0
+    try:
+        command = registry.get("HKCU", RUN_KEY, VALUE_NAME)
+        assert isinstance(command, str) and command.endswith(" run")
+        assert "Start at log-in: enabled" in run_cli("autostart", "status").stdout
+        agent_paths.policy_file.write_text('[enforced]\nAutoStart = "always"\n')
+        refused = run_cli("autostart", "disable")
+        assert refused.returncode == 1 and "AutoStart = always" in refused.stderr
+        agent_paths.policy_file.unlink()
+        assert run_cli("autostart", "disable").returncode == 0
+        assert registry.get("HKCU", RUN_KEY, VALUE_NAME) is None
+    finally:
+        registry.delete("HKCU", RUN_KEY, VALUE_NAME)

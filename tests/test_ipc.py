@@ -54,6 +54,7 @@ async def in_thread(func: Any, *args: Any) -> Any:
     return await asyncio.to_thread(func, *args)
 
 
+@pytest.mark.linux_only
 def test_round_trip_and_permissions(tmp_path: Path) -> None:
     with_server(tmp_path, round_trip)
 
@@ -65,6 +66,7 @@ async def round_trip(server: ipc.IpcServer) -> None:
     assert stat.S_IMODE(server.path.parent.stat().st_mode) == 0o700
 
 
+@pytest.mark.linux_only
 def test_bad_input_gets_error_replies_and_the_server_survives(tmp_path: Path) -> None:
     with_server(tmp_path, bad_input)
 
@@ -83,6 +85,7 @@ async def bad_input(server: ipc.IpcServer) -> None:
     assert (await in_thread(ipc.request, server.path, {"cmd": "still"}))["ok"] is True
 
 
+@pytest.mark.linux_only
 def test_no_agent_means_agent_not_running(tmp_path: Path) -> None:
     with pytest.raises(ipc.AgentNotRunning):
         ipc.request(tmp_path / "missing.sock", {"cmd": "status"})
@@ -93,6 +96,7 @@ def test_no_agent_means_agent_not_running(tmp_path: Path) -> None:
         ipc.request(stale, {"cmd": "status"})
 
 
+@pytest.mark.linux_only
 def test_stale_socket_is_replaced_but_a_live_one_is_not(tmp_path: Path) -> None:
     asyncio.run(_stale_socket_is_replaced_but_a_live_one_is_not(tmp_path))
 
@@ -222,6 +226,7 @@ def threaded_server(tmp_path: Path) -> Iterator[ipc.IpcServer]:
     loop.close()
 
 
+@pytest.mark.linux_only
 @settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -233,6 +238,7 @@ def test_any_line_gets_exactly_one_json_reply(
     assert len(replies) == 1 and isinstance(replies[0], dict) and "ok" in replies[0]
 
 
+@pytest.mark.linux_only
 def test_a_directory_of_another_user_is_refused(tmp_path: Path) -> None:
     if os.getuid() != 0:
         pytest.skip("needs root to hand a directory to another user")
@@ -317,6 +323,34 @@ def test_close_ends_a_blocked_iteration_quietly(
     assert not reader.is_alive() and seen == []
 
 
+def test_close_returns_while_a_reader_waits_for_the_next_push(
+    pushing_server: tuple[ipc.IpcServer, Hub, Any],
+) -> None:
+    """The tray's Quit closes from another thread while its reader waits in the pipe."""
+    server, hub, on_loop = pushing_server
+    subscription = ipc.Subscription(server.path)
+    seen: list[Any] = []
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            seen.extend(subscription)
+        except BaseException as error:  # the reader must end quietly, whatever happens
+            errors.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    on_loop(lambda: hub.publish({"n": 1}))
+    wait_until(lambda: seen, what="the first push")  # now the reader waits for the next
+    closer = threading.Thread(target=subscription.close, daemon=True)
+    closer.start()
+    closer.join(5)
+    assert not closer.is_alive(), "close() blocked until the agent wrote again"
+    reader.join(5)
+    assert not reader.is_alive() and seen == [{"n": 1}] and errors == []
+
+
+@pytest.mark.linux_only
 def test_the_agent_going_away_ends_the_subscription(tmp_path: Path) -> None:
     path = tmp_path / "agent.sock"
     with socket.socket(socket.AF_UNIX) as listener:
@@ -341,6 +375,7 @@ def test_the_agent_going_away_ends_the_subscription(tmp_path: Path) -> None:
     assert received == [{"last": 1}]
 
 
+@pytest.mark.linux_only
 def test_a_subscriber_that_stops_reading_is_dropped_without_blocking(
     pushing_server: tuple[ipc.IpcServer, Hub, Any],
 ) -> None:

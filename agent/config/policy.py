@@ -37,6 +37,7 @@ from agent.config.policy_keys import POLICY_KEYS, PolicyKey, PolicyType, by_name
 from agent.config.policy_structured import json_value, structured_value
 from agent.core.durations import parse_duration
 from agent.core.nesting import MAX_DEPTH, value_too_deep
+from agent.platform.windows.registry import Registry, WindowsRegistry
 
 WINDOWS_POLICY_KEY = r"SOFTWARE\Policies\PresenceAgent"
 MACOS_DOMAIN = "com.presenceagent.agent"
@@ -232,43 +233,11 @@ def _exposed_credentials(path: Path, data: dict[str, Any]) -> list[str]:
     ]
 
 
-class RegistryReader(Protocol):
-    """The values directly under one registry key (``None`` when the key does not exist)."""
-
-    def values(self, hive: str, key: str) -> dict[str, Any] | None: ...
-
-
-class WinRegReader:
-    """The real registry through ``winreg`` (Windows only)."""
-
-    def values(self, hive: str, key: str) -> dict[str, Any] | None:
-        import importlib
-
-        winreg: Any = importlib.import_module("winreg")
-
-        root = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}[hive]
-        try:
-            handle = winreg.OpenKey(root, key)
-        except OSError:
-            return None
-        found: dict[str, Any] = {}
-        with handle:
-            index = 0
-            while True:
-                try:
-                    name, value, _kind = winreg.EnumValue(handle, index)
-                except OSError:
-                    break
-                found[str(name)] = value
-                index += 1
-        return found
-
-
 class WindowsPolicyReader:
     r"""``HKLM``/``HKCU\SOFTWARE\Policies\PresenceAgent`` (+ ``Recommended``); HKLM wins."""
 
-    def __init__(self, registry: RegistryReader | None = None) -> None:
-        self.registry = registry or WinRegReader()
+    def __init__(self, registry: Registry | None = None) -> None:
+        self.registry = registry or WindowsRegistry()
 
     def read(self) -> PolicyData:
         problems: list[str] = []

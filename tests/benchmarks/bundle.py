@@ -1,6 +1,6 @@
 """The built one-folder bundle: its size, ``--version`` time, and start-up to first report.
 
-Builds the bundle with ``packaging/build_packages.py --no-msi`` when ``build/dist`` has
+Builds the bundle with ``packaging/build_packages.py`` when ``build/dist`` has
 none (about 40 s); an existing bundle is measured as it is (its build time is noted).
 """
 
@@ -29,7 +29,7 @@ def _ensure_bundle() -> str:
         built = datetime.fromtimestamp(EXECUTABLE.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
         return f"bundle built {built}"
     subprocess.run(
-        [sys.executable, str(ROOT / "packaging" / "build_packages.py"), "--no-msi"],
+        [sys.executable, str(ROOT / "packaging" / "build_packages.py")],
         check=True,
         capture_output=True,
         timeout=900,

@@ -38,6 +38,7 @@ from tests.benchmarks import (  # noqa: E402
     idle_push,
     reaction,
     startup,
+    windows,
 )
 from tests.benchmarks.agents import store_secret  # noqa: E402
 from tests.benchmarks.context import Context  # noqa: E402
@@ -59,6 +60,7 @@ SECTIONS: list[tuple[str, Section]] = [
     ("calendar", bench_calendar.section),
     ("bundle", bundle.bundle),
     ("hostile server", hostile.hostile),
+    ("windows under wine", windows.windows),
 ]
 
 

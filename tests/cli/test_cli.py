@@ -158,6 +158,7 @@ def test_doctor_reports_every_section_and_blocks_on_a_bad_config(agent_paths: Pa
     assert "not running" in done.stdout
 
 
+@pytest.mark.linux_only  # DISPLAY; and AutoStart = always would write a real HKCU Run value
 def test_run_without_display_falls_back_to_headless(agent_paths: Paths, tmp_path: Path) -> None:
     import os
 

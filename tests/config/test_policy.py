@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import plistlib
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,6 +19,7 @@ from agent.config.policy import (
 from agent.config.policy_keys import KEYRING, POLICY_KEYS, PolicyType
 from agent.config.schema import Config
 from agent.config_checks import ConfigError, LoadedConfig, load_config
+from tests.platform.windows.fake_registry import FakeRegistry
 
 
 def load(paths: Paths, user: str, policy: str) -> LoadedConfig:
@@ -145,14 +145,6 @@ def test_a_policy_value_the_schema_rejects_names_the_policy(agent_paths: Paths) 
 def test_broken_policy_file_is_reported(agent_paths: Paths) -> None:
     loaded = load(agent_paths, "", "[enforced\n")
     assert loaded.problems and str(agent_paths.policy_file) in loaded.problems[0]
-
-
-class FakeRegistry:
-    def __init__(self, keys: dict[tuple[str, str], dict[str, Any]]) -> None:
-        self.keys = keys
-
-    def values(self, hive: str, key: str) -> dict[str, Any] | None:
-        return self.keys.get((hive, key))
 
 
 def test_windows_registry_hklm_wins_and_recommended_subkey() -> None:

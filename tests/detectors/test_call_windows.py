@@ -4,44 +4,32 @@ from __future__ import annotations
 
 from agent.platform.windows.audio_capture import AudioSession, active_capture_sessions
 from agent.platform.windows.consent_store import CONSENT_ROOT, apps_in_use
-
-
-class FakeRegistry:
-    def __init__(self, keys: dict[str, dict[str, int]]) -> None:
-        self.keys = keys
-
-    def subkeys(self, path: str) -> list[str]:
-        prefix = path + "\\"
-        return sorted({k[len(prefix) :].split("\\")[0] for k in self.keys if k.startswith(prefix)})
-
-    def qword(self, path: str, name: str) -> int | None:
-        return self.keys.get(path, {}).get(name)
+from tests.platform.windows.fake_registry import FakeRegistry
 
 
 def test_consent_store_lists_apps_using_the_capability_now() -> None:
     mic = CONSENT_ROOT + "\\microphone"
-    registry = FakeRegistry(
-        {
-            mic + "\\Microsoft.SkypeApp_kzf8qxf38zg5c": {
-                "LastUsedTimeStart": 133000,
-                "LastUsedTimeStop": 0,
-            },
-            mic + "\\Microsoft.WindowsSoundRecorder_8wekyb3d8bbwe": {
-                "LastUsedTimeStart": 133000,
-                "LastUsedTimeStop": 133500,
-            },
-            mic + "\\NonPackaged": {},
-            mic + "\\NonPackaged\\C:#Program Files#Zoom#bin#Zoom.exe": {
-                "LastUsedTimeStart": 134000,
-                "LastUsedTimeStop": 0,
-            },
-            mic + "\\NonPackaged\\C:#Tools#never-used.exe": {},
-            CONSENT_ROOT + "\\webcam\\NonPackaged\\C:#Windows#Hello.exe": {
-                "LastUsedTimeStart": 1,
-                "LastUsedTimeStop": 0,
-            },
-        }
-    )
+    consent_keys = {
+        mic + "\\Microsoft.SkypeApp_kzf8qxf38zg5c": {
+            "LastUsedTimeStart": 133000,
+            "LastUsedTimeStop": 0,
+        },
+        mic + "\\Microsoft.WindowsSoundRecorder_8wekyb3d8bbwe": {
+            "LastUsedTimeStart": 133000,
+            "LastUsedTimeStop": 133500,
+        },
+        mic + "\\NonPackaged": {},
+        mic + "\\NonPackaged\\C:#Program Files#Zoom#bin#Zoom.exe": {
+            "LastUsedTimeStart": 134000,
+            "LastUsedTimeStop": 0,
+        },
+        mic + "\\NonPackaged\\C:#Tools#never-used.exe": {},
+        CONSENT_ROOT + "\\webcam\\NonPackaged\\C:#Windows#Hello.exe": {
+            "LastUsedTimeStart": 1,
+            "LastUsedTimeStop": 0,
+        },
+    }
+    registry = FakeRegistry({("HKCU", path): values for path, values in consent_keys.items()})
     assert apps_in_use("microphone", registry) == ["Microsoft.SkypeApp", "Zoom.exe"]
     assert apps_in_use("webcam", registry) == ["Hello.exe"]
     assert apps_in_use("location", registry) == []

@@ -138,16 +138,15 @@ def _msi_table(msi: Path, table: str) -> list[list[str]]:
 
 
 @pytest.mark.skipif(shutil.which("wixl") is None, reason="msitools' wixl is not installed")
-def test_msi_tables_follow_the_key_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Build the MSI with wixl (a stand-in payload) and read its tables back."""
+def test_msi_tables_follow_the_key_list(tmp_path: Path) -> None:
+    """Compile the WiX source with wixl (a stand-in payload, never shipped) and read it back."""
     import build_packages
 
     bundle = tmp_path / "bundle"
     (bundle / "_internal").mkdir(parents=True)
     (bundle / "presence-agent").write_bytes(b"stand-in executable")
     (bundle / "_internal" / "library.so").write_bytes(b"stand-in library")
-    monkeypatch.setattr(build_packages, "BUILD", tmp_path)
-    msi = build_packages.build_msi(bundle)
+    msi = build_packages.wixl_msi(bundle, tmp_path / "tables-check.msi")
 
     properties = dict(row[:2] for row in _msi_table(msi, "Property"))
     secure = properties["SecureCustomProperties"].split(";")
@@ -161,7 +160,8 @@ def test_msi_tables_follow_the_key_list(tmp_path: Path, monkeypatch: pytest.Monk
         assert row[1] == "2"  # HKLM
         assert row[2] == r"SOFTWARE\Policies\PresenceAgent"
         assert prop in row[4]
-        assert components[row[5]][4] == prop  # written only when the property is given
+        # written only when the property is given; selected on uninstall so it is removed
+        assert components[row[5]][4] == templates.policy_condition(key)
     run = registry["PresenceAgent"]
     assert run[2] == r"SOFTWARE\Microsoft\Windows\CurrentVersion\Run"
     assert "presence-agent.exe" in run[4] and "--autostart" in run[4]
@@ -179,3 +179,22 @@ def test_msi_tables_follow_the_key_list(tmp_path: Path, monkeypatch: pytest.Monk
 def test_packaging_readme_lists_every_key_as_the_key_list_says() -> None:
     readme = (Path(__file__).resolve().parents[2] / "packaging" / "README.md").read_text()
     assert templates.markdown_key_table() in readme
+
+
+def test_the_msi_build_refuses_a_payload_that_is_not_windows(tmp_path: Path) -> None:
+    import build_packages
+
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    with pytest.raises(SystemExit, match="no Windows payload"):
+        build_packages.build_msi(bundle)
+    (bundle / "presence-agent.exe").write_bytes(b"\x7fELF" + bytes(200))  # the Linux bundle
+    with pytest.raises(SystemExit, match="not a Windows x64"):
+        build_packages.build_msi(bundle)
+    stub = bytearray(512)  # a PE header for 32-bit x86 (machine 0x14c)
+    stub[:2], stub[0x3C:0x40] = b"MZ", (0x80).to_bytes(4, "little")
+    stub[0x80:0x86] = b"PE\0\0" + (0x14C).to_bytes(2, "little")
+    (bundle / "presence-agent.exe").write_bytes(bytes(stub))
+    with pytest.raises(SystemExit, match="not a Windows x64"):
+        build_packages.build_msi(bundle)
+    assert not list(tmp_path.rglob("*.msi"))

@@ -117,6 +117,7 @@ def test_socket_addresses(raw: bytes, expected: str | None):
     assert _raw_sockaddr_ip(raw) == expected
 
 
+@pytest.mark.linux_only
 def test_change_notifications_need_windows():
     with pytest.raises(OSError, match="only on Windows"):
         register_address_changes(lambda: None)

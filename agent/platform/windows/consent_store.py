@@ -10,52 +10,15 @@ an app crashes mid-capture, so this is the fallback, not the first choice.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any, Protocol
+from agent.platform.windows.registry import Registry, WindowsRegistry
 
 CONSENT_ROOT = r"Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore"
 
 
-class Registry(Protocol):
-    def subkeys(self, path: str) -> list[str]:
-        """Names of the subkeys; ``[]`` when the key does not exist."""
-        ...
-
-    def qword(self, path: str, name: str) -> int | None:
-        """An integer value, ``None`` when absent."""
-        ...
-
-
-class CurrentUserRegistry:
-    """``HKEY_CURRENT_USER`` through ``winreg``."""
-
-    def __init__(self) -> None:
-        self._winreg: Any = importlib.import_module("winreg")
-
-    def subkeys(self, path: str) -> list[str]:
-        winreg = self._winreg
-        try:
-            key = winreg.OpenKey(winreg.HKEY_CURRENT_USER, path)
-        except OSError:
-            return []
-        with key:
-            count = winreg.QueryInfoKey(key)[0]
-            return [winreg.EnumKey(key, i) for i in range(count)]
-
-    def qword(self, path: str, name: str) -> int | None:
-        winreg = self._winreg
-        try:
-            with winreg.OpenKey(winreg.HKEY_CURRENT_USER, path) as key:
-                value, _kind = winreg.QueryValueEx(key, name)
-        except OSError:
-            return None
-        return int(value) if isinstance(value, int) else None
-
-
 def _in_use(registry: Registry, path: str) -> bool:
-    start = registry.qword(path, "LastUsedTimeStart")
-    stop = registry.qword(path, "LastUsedTimeStop")
-    return bool(start) and stop == 0
+    start = registry.get("HKCU", path, "LastUsedTimeStart")
+    stop = registry.get("HKCU", path, "LastUsedTimeStop")
+    return isinstance(start, int) and start != 0 and stop == 0
 
 
 def _app_name(key_name: str, packaged: bool) -> str:
@@ -66,17 +29,17 @@ def _app_name(key_name: str, packaged: bool) -> str:
 
 def apps_in_use(capability: str, registry: Registry | None = None) -> list[str]:
     """Apps using ``capability`` ("microphone" or "webcam"), packaged ones first."""
-    registry = registry or CurrentUserRegistry()
+    registry = registry or WindowsRegistry()
     root = f"{CONSENT_ROOT}\\{capability}"
     apps = [
         _app_name(name, packaged=True)
-        for name in registry.subkeys(root)
+        for name in registry.subkeys("HKCU", root)
         if name != "NonPackaged" and _in_use(registry, f"{root}\\{name}")
     ]
     desktop = f"{root}\\NonPackaged"
     apps += [
         _app_name(name, packaged=False)
-        for name in registry.subkeys(desktop)
+        for name in registry.subkeys("HKCU", desktop)
         if _in_use(registry, f"{desktop}\\{name}")
     ]
     return apps
