@@ -33,6 +33,7 @@ def installed_command(folder: Path) -> Path:
     return script
 
 
+@pytest.mark.linux_only
 def test_xdg_entry_enable_disable(tmp_path: Path) -> None:
     entry = XdgAutostartEntry(tmp_path / "home", [tmp_path / "etc-xdg"])
     assert not entry.is_enabled()
@@ -137,6 +138,7 @@ def test_launcher_never_points_into_the_checkout(tmp_path: Path) -> None:
     assert command == [str(script), "run", "--autostart"]
 
 
+@pytest.mark.linux_only
 def test_xdg_entry_names_its_program_in_tryexec_and_lapses_without_it(tmp_path: Path) -> None:
     script = installed_command(tmp_path / "bin")
     entry = XdgAutostartEntry(tmp_path / "home", [])
@@ -186,14 +188,20 @@ def test_cli_autostart_obeys_policy(agent_paths: Paths, tmp_path: Path) -> None:
     not os.environ.get("PA_WINE_PYTHON"),
     reason=r"writes HKCU\...\Run: only in the Wine lane's throw-away prefix, never a real user's",
 )
-def test_cli_autostart_writes_the_run_value_on_windows(agent_paths: Paths) -> None:
+def test_cli_autostart_writes_the_run_value_on_windows(agent_paths: Paths, tmp_path: Path) -> None:
     from agent.platform.windows.registry import WindowsRegistry
 
     registry = WindowsRegistry()
-    assert run_cli("autostart", "enable").returncode == 0
+    # The installed agent the entry must start (a checkout is never written into Run).
+    installed = tmp_path / "bin" / "presence-agent.exe"
+    installed.parent.mkdir()
+    installed.write_bytes(b"MZ")
+    env = {"PATH": os.pathsep.join([str(installed.parent), os.environ.get("PATH", "")])}
+    assert run_cli("autostart", "enable", env=env).returncode == 0
     try:
         command = registry.get("HKCU", RUN_KEY, VALUE_NAME)
-        assert isinstance(command, str) and command.endswith(" run")
+        assert isinstance(command, str) and command.endswith(" run --autostart")
+        assert str(installed) in command
         assert "Start at log-in: enabled" in run_cli("autostart", "status").stdout
         agent_paths.policy_file.write_text('[enforced]\nAutoStart = "always"\n')
         refused = run_cli("autostart", "disable")
