@@ -13,10 +13,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from agent.cli.exit_codes import ExitCode
 from agent.core.model import Location, Status
 from agent.history import HISTORY_LIMIT, ChangeHistory
-from agent.protocol import Reply, Request
+from agent.protocol import ExitCode, Reply, Request
 
 if TYPE_CHECKING:
     from agent.backends.base import Backend

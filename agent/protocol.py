@@ -9,9 +9,20 @@ and the tray read them; mypy checks both sides against this one module.
 
 # No ``from __future__ import annotations`` here: TypedDict must see ``NotRequired`` at run
 # time to tell optional keys from required ones.
+from enum import IntEnum
 from typing import Literal, NotRequired, Required, TypedDict
 
 from agent.core.views import EngineView, LocationView
+
+
+class ExitCode(IntEnum):
+    """The command line's exit codes, also a failed reply's ``code`` (scripts rely on them)."""
+
+    OK = 0
+    FAILURE = 1
+    BAD_INPUT = 2
+    NOT_RUNNING = 3
+
 
 Request = TypedDict(
     "Request",

@@ -1,15 +1,14 @@
-"""The command line's exit codes (scripts and installers rely on them)."""
+"""The command line's exit codes (scripts and installers rely on them) and its error.
+
+:class:`ExitCode` is defined with the wire (:mod:`agent.protocol`), where a failed
+reply carries one, so the agent and the tray need not import the command line.
+"""
 
 from __future__ import annotations
 
-from enum import IntEnum
+from agent.protocol import ExitCode
 
-
-class ExitCode(IntEnum):
-    OK = 0
-    FAILURE = 1
-    BAD_INPUT = 2
-    NOT_RUNNING = 3
+__all__ = ["CliError", "ExitCode"]
 
 
 class CliError(Exception):

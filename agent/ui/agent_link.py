@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from agent import ipc
-from agent.cli.exit_codes import ExitCode
-from agent.protocol import Reply, Request, Snapshot
+from agent.protocol import ExitCode, Reply, Request, Snapshot
 
 if TYPE_CHECKING:
     from agent.config.paths import Paths
