@@ -98,11 +98,11 @@ def import_secrets(store: SecretStore, secrets: list[ProvisionedSecret]) -> Outc
     record = record if isinstance(record, dict) else {}
     for secret in secrets:
         digest = hashlib.sha256(secret.value.encode()).hexdigest()
-        if secret.enforced:
-            wanted = record.get(secret.name) != digest
-        else:
-            wanted = store.get(secret.backend, secret.field) is None
-        if wanted and store.get(secret.backend, secret.field) != secret.value:
+        stored = store.get(secret.backend, secret.field)
+        # Enforced: written when IT changes it, and again when it went missing from the
+        # keyring; recommended: only when the keyring has nothing (the user's own wins).
+        wanted = stored is None or (secret.enforced and record.get(secret.name) != digest)
+        if wanted and stored != secret.value:
             store.set(secret.backend, secret.field, secret.value)
             outcome.imported.append(secret.name)
         else:

@@ -57,6 +57,10 @@ def test_enforced_credential_is_imported_once_and_again_when_it_is_rotated() -> 
     assert rotated.imported == [f"{backend}/api_token"]  # ... until IT rotates the value
     assert store.get(backend, "api_token") == "second-val"
     assert "second-val" not in (store.record(".provisioned") or "")  # digests only
+    store.delete(backend, "api_token")  # gone from the keyring: the next start puts it back
+    restored = import_secrets(store, provisioned(policy("enforced", backend, "second-val"), "u"))
+    assert restored.imported == [f"{backend}/api_token"]
+    assert store.get(backend, "api_token") == "second-val"
 
 
 def test_recommended_credential_only_fills_an_empty_keyring_entry() -> None:

@@ -164,7 +164,11 @@ def test_installed_agent_runs_on_policy_alone(
         url_line = next(line for line in shown.splitlines() if ".base_url" in line)
         assert server.base_url in url_line and "[enforced]" in url_line
 
-        # The token comes through the per-user policy file, readable by that user only.
+        # The token comes through the per-user policy file, readable by that user only, into
+        # a keyring that does not have it yet (other tests of the session may have stored one).
+        from agent.secrets import SecretStore
+
+        SecretStore().delete("audian", "api_token")
         USER_POLICY.write_text(
             f'[enforced.BackendSecrets.audian]\napi_token = "{server.token}"\n',
             encoding="utf-8",
