@@ -109,9 +109,17 @@ class Backend:
 
 
 def store_secret(desktop: Desktop) -> None:
-    """The Audian token, into the session's keyring through the agent's own CLI."""
+    """The Audian token, into the session's keyring through the agent's own secret store.
+
+    Not ``secret set``: it refuses a backend that no config names yet, and each agent
+    here writes its own config later.
+    """
+    store = (
+        "import sys; from agent.secrets import SecretStore; "
+        "SecretStore().set(sys.argv[1], sys.argv[2], sys.stdin.read())"
+    )
     subprocess.run(
-        [sys.executable, "-m", "agent", "secret", "set", BACKEND, "api_token"],
+        [sys.executable, "-c", store, BACKEND, "api_token"],
         input=TOKEN.encode(),
         check=True,
         capture_output=True,

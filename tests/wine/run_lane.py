@@ -25,7 +25,6 @@ from tests.wine.winepython import PROJECT, WinePython, prepared, throwaway_prefi
 WINDOWS_TESTS = (
     "tests/platform/windows",
     "tests/platform/test_windows_presence.py",
-    "tests/platform/test_net_windows.py",
     "tests/detectors/test_call_windows.py",
     "tests/config/test_policy.py",
     "tests/test_autostart.py",
