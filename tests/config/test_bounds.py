@@ -17,6 +17,7 @@ from agent.config.bounds import MAX_ENTRIES, MAX_FILE_BYTES
 from agent.config.loader import ConfigError, load_file
 from agent.config.policy import PolicyData, TomlPolicyReader
 from agent.config_checks import CHECKS
+from tests.config.toml_syntax import PUNCTUATION
 
 URL = 'base_url = "https://hooks.example.com/presence"'
 
@@ -186,16 +187,7 @@ _TOML_BITS = st.sampled_from(
         str(2**70) + "\n",
         '"0s"\n',
         '"99999999999d"\n',
-        "[",
-        "]",
-        "{",
-        "}",
-        "a = ",
-        ".",
-        "=",
-        ",",
-        "#",
-        "\n",
+        *PUNCTUATION,
         'id = "hq"\n',
         'subnet = "10.0.0.0/8"\n',
         'condition = "location"\n',

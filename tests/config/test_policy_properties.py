@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.config.policy import MacPolicyReader, PolicyData, TomlPolicyReader
+from tests.config.toml_syntax import PUNCTUATION
 
 _BITS = st.sampled_from(
     [
@@ -24,16 +25,7 @@ _BITS = st.sampled_from(
         "inf\n",
         "nan\n",
         "300\n",
-        "[",
-        "]",
-        "{",
-        "}",
-        "a = ",
-        ".",
-        "=",
-        ",",
-        "#",
-        "\n",
+        *PUNCTUATION,
         '"',
         "'",
         str(2**70),

@@ -1,0 +1,3 @@
+"""TOML's structural characters, for the property tests that build arbitrary files from pieces."""
+
+PUNCTUATION = ["[", "]", "{", "}", "a = ", ".", "=", ",", "#", "\n"]
